@@ -1,0 +1,27 @@
+using System.Net;
+using Presence.Sip.Message;
+
+namespace Presence.Sip.Transport;
+
+/// <summary>A message (or a message that failed to parse) as a transport received it.</summary>
+public sealed class InboundMessage
+{
+    public InboundMessage(SipParseResult parse, SipDestination source, IPEndPoint local)
+    {
+        Parse = parse;
+        Source = source;
+        Local = local;
+    }
+
+    public SipParseResult Parse { get; }
+
+    public SipMessage? Message => Parse.Message;
+
+    public SipParseError Error => Parse.Error;
+
+    /// <summary>The remote address and flow it came from.</summary>
+    public SipDestination Source { get; }
+
+    /// <summary>The local address it arrived on.</summary>
+    public IPEndPoint Local { get; }
+}

@@ -1,0 +1,218 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Presence.Sip.Message;
+
+namespace Presence.Sip.Transport;
+
+/// <summary>
+/// One TCP or TLS connection (a flow, RFC 5626): it frames messages by Content-Length (RFC 3261 §18.3),
+/// answers double-CRLF keep-alives with a CRLF (RFC 5626 §3.5.1), closes itself when idle, and serialises
+/// writes. The transport owns its lifetime.
+/// </summary>
+internal sealed class SipStreamConnection : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly CancellationTokenSource _closed = new();
+    private readonly SipParserLimits _limits;
+    private readonly SipStreamOptions _options;
+    private int _disposed;
+
+    public SipStreamConnection(long id, SipTransportKind kind, Socket socket, Stream stream, SipParserLimits limits, SipStreamOptions options)
+    {
+        Id = id;
+        Kind = kind;
+        _socket = socket;
+        _stream = stream;
+        _limits = limits;
+        _options = options;
+        Remote = Normalize((IPEndPoint)socket.RemoteEndPoint!);
+        Local = Normalize((IPEndPoint)socket.LocalEndPoint!);
+    }
+
+    public long Id { get; }
+
+    public SipTransportKind Kind { get; }
+
+    public IPEndPoint Remote { get; }
+
+    public IPEndPoint Local { get; }
+
+    public SipDestination Destination => new(Kind, Remote, Id);
+
+    public CancellationToken Closed => _closed.Token;
+
+    /// <summary>Reads until the peer closes, the connection idles out, or framing is lost.</summary>
+    public async Task RunAsync(Func<InboundMessage, ValueTask> onReceive, Action<Exception>? onError)
+    {
+        var reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 16 * 1024, leaveOpen: true));
+        using var idle = CancellationTokenSource.CreateLinkedTokenSource(_closed.Token);
+        try
+        {
+            while (true)
+            {
+                idle.CancelAfter(_options.IdleTimeout);
+                ReadResult read = await reader.ReadAsync(idle.Token).ConfigureAwait(false);
+                ReadOnlySequence<byte> buffer = read.Buffer;
+                bool keepGoing = Consume(ref buffer, onReceive, onError, out bool pong);
+                reader.AdvanceTo(buffer.Start, buffer.End);
+                if (pong)
+                    await SendAsync("\r\n"u8.ToArray()).ConfigureAwait(false);
+                if (!keepGoing || read.IsCompleted)
+                    break;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or System.Security.Authentication.AuthenticationException)
+        {
+        }
+        finally
+        {
+            await reader.CompleteAsync().ConfigureAwait(false);
+        }
+    }
+
+    // Returns false when the stream can no longer be delimited and must be closed.
+    private bool Consume(ref ReadOnlySequence<byte> buffer, Func<InboundMessage, ValueTask> onReceive, Action<Exception>? onError, out bool pong)
+    {
+        pong = false;
+        while (!buffer.IsEmpty)
+        {
+            // RFC 5626 §3.5.1: CRLFCRLF is a ping, answered with CRLF; a lone CRLF is a pong (or padding), ignored.
+            if (StartsWith(buffer, "\r\n\r\n"u8))
+            {
+                pong = true;
+                buffer = buffer.Slice(4);
+                continue;
+            }
+            if (StartsWith(buffer, "\r\n"u8))
+            {
+                if (buffer.Length < 4 && IsPrefixOfPing(buffer))
+                    break;
+                buffer = buffer.Slice(2);
+                continue;
+            }
+            ReadOnlySpan<byte> data = buffer.IsSingleSegment ? buffer.FirstSpan : buffer.ToArray();
+            int length = SipParser.FrameStreamMessage(data, _limits, out SipParseError frameError);
+            if (length == 0)
+                break;
+            if (length < 0)
+            {
+                // Tell the peer why (if the header block can be read), then give up on this stream.
+                int headerEnd = data.IndexOf("\r\n\r\n"u8);
+                if (headerEnd > 0)
+                {
+                    byte[] head = data[..(headerEnd + 4)].ToArray();
+                    SipParseResult parsed = SipParser.Parse(head, 0, head.Length, _limits);
+                    Deliver(new InboundMessage(parsed with { Error = frameError }, Destination, Local), onReceive, onError);
+                }
+                return false;
+            }
+            byte[] bytes = data[..length].ToArray();
+            buffer = buffer.Slice(length);
+            Deliver(new InboundMessage(SipParser.Parse(bytes, 0, bytes.Length, _limits), Destination, Local), onReceive, onError);
+        }
+        return true;
+    }
+
+    private static void Deliver(InboundMessage inbound, Func<InboundMessage, ValueTask> onReceive, Action<Exception>? onError)
+    {
+        try
+        {
+            ValueTask task = onReceive(inbound);
+            if (!task.IsCompletedSuccessfully)
+                _ = ObserveAsync(task, onError);
+        }
+        catch (Exception ex)
+        {
+            onError?.Invoke(ex);
+        }
+    }
+
+    private static async Task ObserveAsync(ValueTask task, Action<Exception>? onError)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            onError?.Invoke(ex);
+        }
+    }
+
+    public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> bytes)
+    {
+        if (_closed.IsCancellationRequested)
+            return false;
+        try
+        {
+            await _writeLock.WaitAsync(_closed.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return false;
+        }
+        catch (ObjectDisposedException)
+        {
+            return false;
+        }
+        try
+        {
+            await _stream.WriteAsync(bytes, _closed.Token).ConfigureAwait(false);
+            await _stream.FlushAsync(_closed.Token).ConfigureAwait(false);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException or OperationCanceledException)
+        {
+            _closed.Cancel();
+            return false;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    private static bool StartsWith(ReadOnlySequence<byte> buffer, ReadOnlySpan<byte> prefix)
+    {
+        if (buffer.Length < prefix.Length)
+            return false;
+        if (buffer.FirstSpan.Length >= prefix.Length)
+            return buffer.FirstSpan.StartsWith(prefix);
+        Span<byte> head = stackalloc byte[prefix.Length];
+        buffer.Slice(0, prefix.Length).CopyTo(head);
+        return head.SequenceEqual(prefix);
+    }
+
+    private static bool IsPrefixOfPing(ReadOnlySequence<byte> buffer)
+    {
+        Span<byte> head = stackalloc byte[(int)buffer.Length];
+        buffer.CopyTo(head);
+        return "\r\n\r\n"u8.StartsWith(head);
+    }
+
+    private static IPEndPoint Normalize(IPEndPoint endPoint) =>
+        endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
+        await _closed.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            _socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception ex) when (ex is SocketException or ObjectDisposedException)
+        {
+        }
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _socket.Dispose();
+    }
+}

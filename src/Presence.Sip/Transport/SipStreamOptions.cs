@@ -1,0 +1,28 @@
+using System.Security.Cryptography.X509Certificates;
+
+namespace Presence.Sip.Transport;
+
+/// <summary>Settings of the TCP and TLS transports.</summary>
+public sealed record SipStreamOptions
+{
+    /// <summary>A connection with no traffic for this long is closed (default 5 minutes; clients send CRLF
+    /// keep-alives more often than that, RFC 5626 §4.4.1).</summary>
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Time allowed for a TLS handshake (default 10 s): a peer that stalls it is cut off.</summary>
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Time allowed to open an outbound connection (default 5 s).</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Most connections at once, inbound and outbound (default 10,000); more are refused.</summary>
+    public int MaxConnections { get; init; } = 10_000;
+
+    /// <summary>The server certificate, with its private key; required for TLS.</summary>
+    public X509Certificate2? Certificate { get; init; }
+
+    /// <summary>For outbound TLS: accept a peer certificate that does not validate (tests, private PKI). Default false.</summary>
+    public bool AllowUntrustedPeerCertificates { get; init; }
+
+    public static SipStreamOptions Default { get; } = new();
+}
