@@ -67,7 +67,12 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
             {
                 transports.Add(new StreamSipTransport(
                     SipTransportKind.Tls, new IPEndPoint(address, _options.TlsPort), limits,
-                    streamOptions with { Certificate = certificate }, receive, onError));
+                    streamOptions with
+                    {
+                        Certificate = certificate,
+                        TlsProtocols = Enum.Parse<System.Security.Authentication.SslProtocols>(_options.Tls.Protocols, ignoreCase: true),
+                    },
+                    receive, onError));
             }
         }
         catch (SocketException)

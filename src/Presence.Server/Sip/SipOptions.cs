@@ -54,6 +54,10 @@ public sealed class SipTlsOptions
 
     /// <summary>The PKCS#12 password, if any.</summary>
     public string CertificatePassword { get; set; } = string.Empty;
+
+    /// <summary>TLS versions, comma-separated (default "Tls12, Tls13"). Some older clients (sipsak 0.9.8 with
+    /// GnuTLS) cannot read after a TLS 1.3 handshake; "Tls12" serves them.</summary>
+    public string Protocols { get; set; } = "Tls12, Tls13";
 }
 
 /// <summary>RFC 3261 timers; defaults are the RFC's.</summary>
@@ -85,6 +89,10 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
             failures.Add($"Sip:Tls:CertificatePath '{options.Tls.CertificatePath}' does not exist.");
         if (!string.IsNullOrEmpty(options.Tls.KeyPath) && !File.Exists(options.Tls.KeyPath))
             failures.Add($"Sip:Tls:KeyPath '{options.Tls.KeyPath}' does not exist.");
+        if (!Enum.TryParse<System.Security.Authentication.SslProtocols>(options.Tls.Protocols, ignoreCase: true, out var protocols)
+            || (protocols & ~(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)) != 0
+            || protocols == System.Security.Authentication.SslProtocols.None)
+            failures.Add($"Sip:Tls:Protocols '{options.Tls.Protocols}' must name Tls12, Tls13 or both.");
         if (options.MaxMessageSize is < 1024 or > 1_048_576)
             failures.Add("Sip:MaxMessageSize must be between 1,024 and 1,048,576 bytes.");
         if (options.MaxHeaderCount is < 8 or > 10_000)

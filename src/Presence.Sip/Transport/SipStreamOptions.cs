@@ -1,3 +1,4 @@
+using System.Security.Authentication;
 using System.Security.Cryptography.X509Certificates;
 
 namespace Presence.Sip.Transport;
@@ -23,6 +24,9 @@ public sealed record SipStreamOptions
 
     /// <summary>For outbound TLS: accept a peer certificate that does not validate (tests, private PKI). Default false.</summary>
     public bool AllowUntrustedPeerCertificates { get; init; }
+
+    /// <summary>TLS versions offered and accepted (default TLS 1.2 and 1.3; RFC 8996 retired the older ones).</summary>
+    public SslProtocols TlsProtocols { get; init; } = SslProtocols.Tls12 | SslProtocols.Tls13;
 
     public static SipStreamOptions Default { get; } = new();
 }

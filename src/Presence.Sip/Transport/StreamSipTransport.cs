@@ -122,7 +122,7 @@ public sealed class StreamSipTransport : IAsyncDisposable
                     {
                         ServerCertificate = _options.Certificate,
                         ClientCertificateRequired = false,
-                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        EnabledSslProtocols = _options.TlsProtocols,
                     },
                     handshake.Token).ConfigureAwait(false);
             }
@@ -158,7 +158,7 @@ public sealed class StreamSipTransport : IAsyncDisposable
                     new SslClientAuthenticationOptions
                     {
                         TargetHost = remote.Address.ToString(),
-                        EnabledSslProtocols = SslProtocols.Tls12 | SslProtocols.Tls13,
+                        EnabledSslProtocols = _options.TlsProtocols,
                         RemoteCertificateValidationCallback = (_, _, _, errors) =>
                             errors == SslPolicyErrors.None || _options.AllowUntrustedPeerCertificates,
                     },

@@ -1,0 +1,170 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace Presence.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real Presence.Server executable, started as its own process on loopback with free ports, the way an
+/// operator starts it. Disposing it kills the process.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+    private readonly TaskCompletionSource _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly int _expectedListeners;
+    private int _listeners;
+
+    private ServerProcess(Process process, int port, int tlsPort, int expectedListeners)
+    {
+        _process = process;
+        Port = port;
+        TlsPort = tlsPort;
+        _expectedListeners = expectedListeners;
+    }
+
+    /// <summary>The UDP and TCP port.</summary>
+    public int Port { get; }
+
+    public int TlsPort { get; }
+
+    public string Host { get; private init; } = "127.0.0.1";
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+                return _output.ToString();
+        }
+    }
+
+    public static async Task<ServerProcess> StartAsync(
+        string listenAddress = "127.0.0.1", (string CertificatePath, string KeyPath)? tls = null, params string[] extraArgs)
+    {
+        int port = FreePort(listenAddress);
+        int tlsPort = tls is null ? 0 : FreePort(listenAddress);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Presence.Server.dll"));
+        var args = new List<string>
+        {
+            $"--Sip:ListenAddress={listenAddress}",
+            $"--Sip:UdpPort={port}",
+            $"--Sip:TcpPort={port}",
+            $"--Sip:TlsPort={tlsPort}",
+            "--Logging:LogLevel:Default=Debug",
+            "--Logging:Console:FormatterName=simple",
+        };
+        if (tls is { } t)
+        {
+            args.Add($"--Sip:Tls:CertificatePath={t.CertificatePath}");
+            args.Add($"--Sip:Tls:KeyPath={t.KeyPath}");
+        }
+        args.AddRange(extraArgs);
+        foreach (string a in args)
+            start.ArgumentList.Add(a);
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+
+        var process = new Process { StartInfo = start, EnableRaisingEvents = true };
+        var server = new ServerProcess(process, port, tlsPort, tls is null ? 2 : 3) { Host = listenAddress };
+        process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
+        process.Exited += (_, _) =>
+        {
+            process.WaitForExit(); // drains the redirected output first
+            server._ready.TrySetException(new InvalidOperationException(
+                $"The server exited early with exit code {process.ExitCode}:\n" + server.Output));
+        };
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        try
+        {
+            await server._ready.Task.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            await server.DisposeAsync();
+            throw new TimeoutException("The server did not start listening within 60 s:\n" + server.Output);
+        }
+        return server;
+    }
+
+    /// <summary>Sends SIGTERM, as systemd does on stop, and waits for the process to end.</summary>
+    public async Task<int> TerminateAsync(TimeSpan timeout)
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            await kill.WaitForExitAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await _process.WaitForExitAsync(cts.Token);
+        return _process.ExitCode;
+    }
+
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output.Contains(text, StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+                throw new TimeoutException($"'{text}' did not appear in the server output:\n{Output}");
+            await Task.Delay(50);
+        }
+    }
+
+    private void OnLine(string? line)
+    {
+        if (line is null)
+            return;
+        lock (_output)
+            _output.AppendLine(line);
+        if (line.Contains("SIP listening on", StringComparison.Ordinal) && Interlocked.Increment(ref _listeners) >= _expectedListeners)
+            _ready.TrySetResult();
+    }
+
+    /// <summary>A port free for both UDP and TCP on the address.</summary>
+    public static int FreePort(string address)
+    {
+        var ip = IPAddress.Parse(address);
+        for (int attempt = 0; attempt < 50; attempt++)
+        {
+            using var tcp = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+            tcp.Bind(new IPEndPoint(ip, 0));
+            int port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
+            using var udp = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+            try
+            {
+                udp.Bind(new IPEndPoint(ip, port));
+                return port;
+            }
+            catch (SocketException)
+            {
+            }
+        }
+        throw new InvalidOperationException("No free port found.");
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+}

@@ -1,0 +1,186 @@
+using System.Net;
+using System.Text;
+using Presence.Server.Tests.Infrastructure;
+using Presence.Sip.Message;
+
+namespace Presence.Server.Tests;
+
+/// <summary>The real executable, driven by sipsak and by raw sockets on loopback.</summary>
+[Collection(ServerCollection.Name)]
+public sealed class ServerProcessTests(ServerFixture fixture)
+{
+    private ServerProcess Server => fixture.Server;
+
+    private IPEndPoint EndPoint => new(IPAddress.Loopback, Server.Port);
+
+    [Fact]
+    public async Task Sipsak_options_over_udp_is_answered_200()
+    {
+        var (code, output) = await Sipsak.RunAsync("-vv", "-s", $"sip:probe@127.0.0.1:{Server.Port}");
+        Assert.True(code == 0, output);
+        Assert.Contains("SIP/2.0 200 OK", output);
+        Assert.Contains("Allow: OPTIONS", output);
+    }
+
+    [Fact]
+    public async Task Sipsak_options_over_tcp_is_answered_200()
+    {
+        var (code, output) = await Sipsak.RunAsync("-vv", "--transport=tcp", "-s", $"sip:probe@127.0.0.1:{Server.Port}");
+        Assert.True(code == 0, output);
+        Assert.Contains("SIP/2.0 200 OK", output);
+    }
+
+    [Fact]
+    public async Task Options_response_carries_capabilities_and_received_rport()
+    {
+        using var client = new RawSipClient();
+        var response = await client.SendUdpAsync(EndPoint, RawSipClient.Request("OPTIONS", $"sip:probe@127.0.0.1:{Server.Port}", client.LocalPort));
+        Assert.NotNull(response);
+        Assert.Equal(200, response.StatusCode);
+        Assert.Equal("OPTIONS, ACK, CANCEL", response.GetFirst(HeaderId.Allow));
+        Assert.True(response.Has(HeaderId.Accept));
+        Assert.Equal(client.LocalPort, response.TopVia!.Rport);
+        Assert.Equal("127.0.0.1", response.TopVia.Received);
+        Assert.NotNull(Presence.Sip.Headers.NameAddress.Parse(response.GetFirst(HeaderId.To)!).Tag);
+    }
+
+    [Theory]
+    [InlineData("SUBSCRIBE", 405)]
+    [InlineData("REGISTER", 405)]
+    [InlineData("FROBNICATE", 501)]
+    [InlineData("CANCEL", 481)]
+    public async Task Unhandled_methods_get_the_rfc_answer(string method, int expected)
+    {
+        using var client = new RawSipClient();
+        var response = await client.SendUdpAsync(EndPoint, RawSipClient.Request(method, $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort));
+        Assert.NotNull(response);
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Equal(method, response.CSeqMethod);
+        if (expected == 405)
+            Assert.Equal("OPTIONS, ACK, CANCEL", response.GetFirst(HeaderId.Allow));
+    }
+
+    [Fact]
+    public async Task Unknown_uri_scheme_is_416_and_unsupported_extension_is_420()
+    {
+        using var client = new RawSipClient();
+        var r416 = await client.SendUdpAsync(EndPoint, RawSipClient.Request("OPTIONS", "mailto:alice@example.com", client.LocalPort));
+        Assert.Equal(416, r416!.StatusCode);
+
+        var r420 = await client.SendUdpAsync(EndPoint, RawSipClient.Request(
+            "OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort, extraHeaders: "Require: foo, 100rel\r\n"));
+        Assert.Equal(420, r420!.StatusCode);
+        Assert.Equal("foo, 100rel", r420.GetFirst(HeaderId.Unsupported));
+    }
+
+    [Fact]
+    public async Task Malformed_request_gets_400_naming_the_problem()
+    {
+        using var client = new RawSipClient();
+        string request = RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort)
+            .Replace("Max-Forwards: 70", "Max-Forwards: seventy", StringComparison.Ordinal);
+        var response = await client.SendUdpAsync(EndPoint, request);
+        Assert.NotNull(response);
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal("Malformed Max-Forwards", response.ReasonPhrase);
+
+        // A CSeq that cannot be read cannot be echoed in a response the client would accept: dropped.
+        string badCSeq = RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort)
+            .Replace("CSeq: 1 OPTIONS", "CSeq: one OPTIONS", StringComparison.Ordinal);
+        Assert.Null(await client.SendUdpAsync(EndPoint, badCSeq, TimeSpan.FromMilliseconds(300)));
+
+        string noMaxForwards = RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort)
+            .Replace("Max-Forwards: 70\r\n", string.Empty, StringComparison.Ordinal);
+        var second = await client.SendUdpAsync(EndPoint, noMaxForwards);
+        Assert.Equal("Missing Max-Forwards Header", second!.ReasonPhrase);
+    }
+
+    [Fact]
+    public async Task Unaddressable_garbage_is_dropped_and_the_server_keeps_serving()
+    {
+        using var client = new RawSipClient();
+        var random = new Random(1234);
+        for (int i = 0; i < 50; i++)
+        {
+            var garbage = new byte[random.Next(1, 2000)];
+            random.NextBytes(garbage);
+            Assert.Null(await client.SendUdpAsync(EndPoint, garbage, TimeSpan.FromMilliseconds(20)));
+        }
+        string noVia = RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort);
+        noVia = string.Join("\r\n", noVia.Split("\r\n").Where(l => !l.StartsWith("Via:", StringComparison.Ordinal)));
+        Assert.Null(await client.SendUdpAsync(EndPoint, noVia, TimeSpan.FromMilliseconds(300)));
+
+        var ok = await client.SendUdpAsync(EndPoint, RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort));
+        Assert.Equal(200, ok!.StatusCode);
+        Assert.False(Server.HasExited);
+    }
+
+    [Fact]
+    public async Task Oversized_message_gets_513_and_too_many_headers_gets_400()
+    {
+        // A UDP datagram cannot exceed the 65,535-byte limit, so the oversized case goes over TCP, where a
+        // Content-Length past the limit is refused before the body is read.
+        string huge = RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", 5060, transport: "TCP")
+            .Replace("Content-Length: 0", "Content-Length: 70000", StringComparison.Ordinal);
+        var (tooLarge, _) = await RawSipClient.SendTcpAsync(EndPoint, Encoding.UTF8.GetBytes(huge));
+        Assert.NotNull(tooLarge);
+        Assert.Equal(513, tooLarge.StatusCode);
+        Assert.Equal("Message Too Large", tooLarge.ReasonPhrase);
+
+        using var client = new RawSipClient();
+        var many = string.Concat(Enumerable.Range(0, 200).Select(i => $"X-Filler-{i}: {i}\r\n"));
+        var tooMany = await client.SendUdpAsync(EndPoint, RawSipClient.Request(
+            "OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort, extraHeaders: many));
+        Assert.Equal(400, tooMany!.StatusCode);
+        Assert.Equal("Too Many Header Fields", tooMany.ReasonPhrase);
+    }
+
+    [Fact]
+    public async Task Retransmitted_request_gets_the_same_response_again()
+    {
+        using var client = new RawSipClient();
+        string request = RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort, branch: "z9hG4bKretrans1");
+        var first = await client.SendUdpAsync(EndPoint, request);
+        var second = await client.SendUdpAsync(EndPoint, request);
+        Assert.NotNull(first);
+        Assert.NotNull(second);
+        // Same transaction: the very same response, To tag included.
+        Assert.Equal(first.ToString(), second.ToString());
+    }
+
+    [Fact]
+    public async Task Tcp_frames_by_content_length_and_answers_keepalive_ping()
+    {
+        using var tcp = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await tcp.ConnectAsync(EndPoint);
+        // RFC 5626 §3.5.1: a CRLFCRLF ping is answered by a CRLF pong.
+        await tcp.SendAsync("\r\n\r\n"u8.ToArray(), System.Net.Sockets.SocketFlags.None);
+        var (_, pong) = await RawSipClient.ReadTcpAsync(tcp, TimeSpan.FromSeconds(3));
+        Assert.Equal("\r\n"u8.ToArray(), pong);
+
+        // Two requests in one write, the second split by the framing.
+        int port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
+        string a = RawSipClient.Request("OPTIONS", $"sip:a@127.0.0.1:{Server.Port}", port, transport: "TCP");
+        string b = RawSipClient.Request("OPTIONS", $"sip:b@127.0.0.1:{Server.Port}", port, transport: "TCP", body: "hello");
+        await tcp.SendAsync(Encoding.UTF8.GetBytes(a + b), System.Net.Sockets.SocketFlags.None);
+        var (first, raw) = await RawSipClient.ReadTcpAsync(tcp, TimeSpan.FromSeconds(3));
+        Assert.Equal(200, first!.StatusCode);
+        string all = Encoding.UTF8.GetString(raw);
+        if (!all.Contains("sip:b@", StringComparison.Ordinal))
+        {
+            var (second, _) = await RawSipClient.ReadTcpAsync(tcp, TimeSpan.FromSeconds(3));
+            Assert.Equal(200, second!.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Tcp_request_without_content_length_gets_400_and_the_connection_closes()
+    {
+        string request = RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", 5060, transport: "TCP")
+            .Replace("Content-Length: 0\r\n", string.Empty, StringComparison.Ordinal);
+        var (response, _) = await RawSipClient.SendTcpAsync(EndPoint, Encoding.UTF8.GetBytes(request));
+        Assert.NotNull(response);
+        Assert.Equal(400, response.StatusCode);
+        Assert.Equal("Content-Length Required On Stream Transport", response.ReasonPhrase);
+    }
+}
