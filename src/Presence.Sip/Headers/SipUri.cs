@@ -388,6 +388,8 @@ public sealed class SipUri
     /// URI equality of RFC 3261 §19.1.4: scheme, user and password compared exactly after unescaping, host
     /// case-insensitively, ports must both be absent or equal, and the user, ttl, method, maddr and
     /// transport parameters must agree when either side has them; other parameters only when both do.
+    /// Headers are never ignored: each must be in both URIs (in any order), names case-insensitively and
+    /// values exactly after unescaping.
     /// </summary>
     public bool EquivalentTo(SipUri other)
     {
@@ -410,6 +412,27 @@ public sealed class SipUri
         {
             if (other.Parameters.Contains(p.Name)
                 && !string.Equals(p.Value, other.Parameters[p.Name], StringComparison.OrdinalIgnoreCase))
+                return false;
+        }
+        return ContainsAllHeaders(Headers, other.Headers) && ContainsAllHeaders(other.Headers, Headers);
+    }
+
+    private static bool ContainsAllHeaders(
+        IReadOnlyList<KeyValuePair<string, string>> these, IReadOnlyList<KeyValuePair<string, string>> those)
+    {
+        foreach (var h in these)
+        {
+            bool found = false;
+            foreach (var o in those)
+            {
+                if (string.Equals(Unescape(h.Key), Unescape(o.Key), StringComparison.OrdinalIgnoreCase)
+                    && string.Equals(Unescape(h.Value), Unescape(o.Value), StringComparison.Ordinal))
+                {
+                    found = true;
+                    break;
+                }
+            }
+            if (!found)
                 return false;
         }
         return true;

@@ -72,6 +72,16 @@ public sealed class ViaHeader
         }
         scanner.SkipWhiteSpace();
         ReadOnlySpan<char> sentBy = scanner.ReadUntil("; \t,");
+        // sent-by = host [ COLON port ] where COLON = SWS ":" SWS (RFC 3261 §25.1, the example of §20.42).
+        if (sentBy.EndsWith(':'))
+        {
+            scanner.SkipWhiteSpace();
+            sentBy = string.Concat(sentBy, scanner.ReadToken());
+        }
+        else if (scanner.TryConsume(':'))
+        {
+            sentBy = string.Concat(sentBy, ":", scanner.ReadToken());
+        }
         if (!SipUri.TryParseHostPort(sentBy, out string host, out bool ipv6, out int? port, out error))
         {
             error = "malformed Via sent-by: " + error;

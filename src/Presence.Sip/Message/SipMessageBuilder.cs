@@ -15,17 +15,24 @@ public sealed class SipMessageBuilder
     private readonly List<Entry> _headers = new(12);
     private ReadOnlyMemory<byte> _body;
 
+    private string? _requestUri;
+
     private SipMessageBuilder(string? method, string? requestUri, int statusCode, string? reason)
     {
         Method = method;
-        RequestUri = requestUri;
+        _requestUri = requestUri;
         StatusCode = statusCode;
         Reason = reason;
     }
 
     public string? Method { get; }
 
-    public string? RequestUri { get; set; }
+    /// <summary>The Request-URI; setting it is checked like <see cref="Request"/> (no white space, no line breaks).</summary>
+    public string? RequestUri
+    {
+        get => _requestUri;
+        set => _requestUri = CheckRequestUri(value);
+    }
 
     public int StatusCode { get; }
 
@@ -39,10 +46,13 @@ public sealed class SipMessageBuilder
     {
         if (string.IsNullOrEmpty(method) || !SipScanner.IsToken(method))
             throw new ArgumentException("A method is a non-empty token.", nameof(method));
-        if (string.IsNullOrEmpty(requestUri) || requestUri.AsSpan().IndexOfAny(" \t\r\n") >= 0)
-            throw new ArgumentException("A Request-URI has no white space.", nameof(requestUri));
-        return new SipMessageBuilder(method, requestUri, 0, null);
+        return new SipMessageBuilder(method, CheckRequestUri(requestUri), 0, null);
     }
+
+    private static string CheckRequestUri(string? requestUri) =>
+        string.IsNullOrEmpty(requestUri) || requestUri.AsSpan().IndexOfAny(" \t\r\n") >= 0
+            ? throw new ArgumentException("A Request-URI has no white space.", nameof(requestUri))
+            : requestUri;
 
     public static SipMessageBuilder Response(int statusCode, string? reason = null)
     {

@@ -122,8 +122,11 @@ public static class SipParser
                     error = Error(error, 400, "Continuation Line Before First Header");
                 else if (line.IndexOfAny(ForbiddenInLine) >= 0)
                     error = Error(error, 400, "Control Character In Header " + NameOf(data, scratch[headerCount - 1]));
-                else if (line.IndexOfAnyExcept(SP, HT) >= 0)
-                    scratch[headerCount - 1] = scratch[headerCount - 1].ExtendedTo(pos + TrimEnd(line));
+                else if (line.IndexOfAnyExcept(SP, HT) is var first and >= 0)
+                    scratch[headerCount - 1] = scratch[headerCount - 1].ValueLength == 0
+                        // Nothing after the colon: the value starts on this line and there is no fold to undo.
+                        ? scratch[headerCount - 1].WithValue(pos + first, TrimEnd(line) - first)
+                        : scratch[headerCount - 1].ExtendedTo(pos + TrimEnd(line));
                 pos = lineEnd + 2;
                 continue;
             }
@@ -151,7 +154,7 @@ public static class SipParser
                 pos = lineEnd + 2;
                 continue;
             }
-            if (headerCount == scratch.Length)
+            if (headerCount == limits.MaxHeaderCount)
             {
                 error = Error(error, 400, "Too Many Header Fields");
                 break;
@@ -208,7 +211,12 @@ public static class SipParser
     public static int FrameStreamMessage(ReadOnlySpan<byte> data, SipParserLimits limits, out SipParseError error)
     {
         error = default;
-        int headerEnd = data.IndexOf("\r\n\r\n"u8);
+        // RFC 3261 §7.5: CRLFs before the start line are ignored on streams too (RFC 5626 §4.4.1 keep-alives
+        // are "\r\n\r\n"); they are framed together with the message that follows, and Parse skips them.
+        int start = 0;
+        while (start + 1 < data.Length && data[start] == CR && data[start + 1] == LF)
+            start += 2;
+        int headerEnd = data[start..].IndexOf("\r\n\r\n"u8);
         if (headerEnd < 0)
         {
             if (data.Length > limits.MaxMessageSize)
@@ -218,9 +226,10 @@ public static class SipParser
             }
             return 0;
         }
+        headerEnd += start;
         int bodyStart = headerEnd + 4;
         int contentLength = -1;
-        int pos = data.IndexOf("\r\n"u8) + 2;
+        int pos = start + data[start..].IndexOf("\r\n"u8) + 2;
         while (pos < bodyStart - 2)
         {
             int lineEnd = pos + data[pos..].IndexOf("\r\n"u8);

@@ -137,8 +137,9 @@ public sealed class SipTransactionLayer
         if (request.Method == SipMethods.Ack)
         {
             // An ACK for a non-2xx final response belongs to the INVITE transaction (RFC 3261 §17.2.1);
-            // an ACK for a 2xx is a request of its own for the transaction user (§13.2.2.4).
-            if (_server.TryGetValue(key, out var invite) && invite.State == ServerTransactionState.Completed)
+            // retransmitted ACKs are absorbed in Confirmed; an ACK for a 2xx is a request of its own for the
+            // transaction user (§13.2.2.4).
+            if (_server.TryGetValue(key, out var invite) && invite.State is ServerTransactionState.Completed or ServerTransactionState.Confirmed)
                 invite.OnAck(inbound);
             else if (_onStray is not null)
                 await _onStray(inbound).ConfigureAwait(false);
