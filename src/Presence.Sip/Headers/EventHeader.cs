@@ -28,14 +28,8 @@ public sealed class EventHeader
             return false;
         }
         var parameters = new SipParameters();
-        if (!SipParameters.TryRead(ref scanner, parameters, out error))
+        if (!SipParameters.TryReadToEnd(ref scanner, parameters, "Event", out error))
             return false;
-        scanner.SkipWhiteSpace();
-        if (!scanner.AtEnd)
-        {
-            error = "unexpected text in Event";
-            return false;
-        }
         value = new EventHeader(package.ToString(), parameters);
         return true;
     }

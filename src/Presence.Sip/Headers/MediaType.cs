@@ -37,14 +37,8 @@ public sealed class MediaType
             return false;
         }
         var parameters = new SipParameters();
-        if (!SipParameters.TryRead(ref scanner, parameters, out error))
+        if (!SipParameters.TryReadToEnd(ref scanner, parameters, "media type", out error))
             return false;
-        scanner.SkipWhiteSpace();
-        if (!scanner.AtEnd)
-        {
-            error = "unexpected text in media type";
-            return false;
-        }
         value = new MediaType(type.ToString(), subtype.ToString(), parameters);
         return true;
     }

@@ -88,6 +88,20 @@ public sealed class SipParameters
         return -1;
     }
 
+    /// <summary>Reads the parameters that end a header value, and insists nothing follows them.</summary>
+    internal static bool TryReadToEnd(ref SipScanner scanner, SipParameters into, string headerName, out string error)
+    {
+        if (!TryRead(ref scanner, into, out error))
+            return false;
+        scanner.SkipWhiteSpace();
+        if (!scanner.AtEnd)
+        {
+            error = "unexpected text in " + headerName;
+            return false;
+        }
+        return true;
+    }
+
     /// <summary>
     /// Reads header parameters (RFC 3261 §25.1 generic-param: token [ "=" ( token / host / quoted-string ) ])
     /// from the scanner, which stands before a ';' or at the end. Stops at the end or at a character that

@@ -43,14 +43,8 @@ public sealed class SubscriptionStateHeader
             return false;
         }
         var parameters = new SipParameters();
-        if (!SipParameters.TryRead(ref scanner, parameters, out error))
+        if (!SipParameters.TryReadToEnd(ref scanner, parameters, "Subscription-State", out error))
             return false;
-        scanner.SkipWhiteSpace();
-        if (!scanner.AtEnd)
-        {
-            error = "unexpected text in Subscription-State";
-            return false;
-        }
         value = new SubscriptionStateHeader(state.ToString(), parameters);
         return true;
     }

@@ -99,6 +99,8 @@ public static class SipParser
         SipParseError error = default;
         pos = lineEnd + 2;
         int bodyStart = -1;
+        // False after a rejected line: its continuation lines go with it, and must not extend the field before it.
+        bool continuable = false;
         while (pos < end)
         {
             lineEnd = FindLineEnd(data, pos, end);
@@ -120,8 +122,15 @@ public static class SipParser
                 // RFC 3261 §7.3.1: a line starting with white space continues the previous field.
                 if (headerCount == 0)
                     error = Error(error, 400, "Continuation Line Before First Header");
+                else if (!continuable)
+                {
+                    // It continues a rejected line, whose error is already recorded: it is dropped with that line.
+                }
                 else if (line.IndexOfAny(ForbiddenInLine) >= 0)
+                {
                     error = Error(error, 400, "Control Character In Header " + NameOf(data, scratch[headerCount - 1]));
+                    continuable = false;
+                }
                 else if (line.IndexOfAnyExcept(SP, HT) is var first and >= 0)
                     scratch[headerCount - 1] = scratch[headerCount - 1].ValueLength == 0
                         // Nothing after the colon: the value starts on this line and there is no fold to undo.
@@ -135,6 +144,7 @@ public static class SipParser
             if (colon < 0)
             {
                 error = Error(error, 400, "Header Line Without Colon");
+                continuable = false;
                 pos = lineEnd + 2;
                 continue;
             }
@@ -145,12 +155,14 @@ public static class SipParser
             if (nameLength == 0 || name.IndexOfAnyExcept(TokenChars) >= 0)
             {
                 error = Error(error, 400, "Malformed Header Name");
+                continuable = false;
                 pos = lineEnd + 2;
                 continue;
             }
             if (line.IndexOfAny(ForbiddenInLine) >= 0)
             {
                 error = Error(error, 400, "Control Character In Header " + System.Text.Encoding.ASCII.GetString(name));
+                continuable = false;
                 pos = lineEnd + 2;
                 continue;
             }
@@ -165,6 +177,7 @@ public static class SipParser
             int valueEnd = valueStart + TrimEnd(line[valueStart..]);
             scratch[headerCount++] = new HeaderField(
                 HeaderNames.Lookup(name), pos, nameLength, pos + valueStart, valueEnd - valueStart, folded: false);
+            continuable = true;
             pos = lineEnd + 2;
         }
 

@@ -25,3 +25,33 @@ public sealed class InboundMessage
     /// <summary>The local address it arrived on.</summary>
     public IPEndPoint Local { get; }
 }
+
+/// <summary>Hands a received message to the endpoint without letting a slow or failing handler stall a receive loop.</summary>
+internal static class InboundDelivery
+{
+    public static void Deliver(Func<InboundMessage, ValueTask> onReceive, InboundMessage inbound, Action<Exception>? onError)
+    {
+        try
+        {
+            ValueTask task = onReceive(inbound);
+            if (!task.IsCompletedSuccessfully)
+                _ = ObserveAsync(task, onError);
+        }
+        catch (Exception ex)
+        {
+            onError?.Invoke(ex);
+        }
+    }
+
+    private static async Task ObserveAsync(ValueTask task, Action<Exception>? onError)
+    {
+        try
+        {
+            await task.ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            onError?.Invoke(ex);
+        }
+    }
+}

@@ -109,41 +109,15 @@ internal sealed class SipStreamConnection : IAsyncDisposable
                 {
                     byte[] head = data[..(headerEnd + 4)].ToArray();
                     SipParseResult parsed = SipParser.Parse(head, 0, head.Length, _limits);
-                    Deliver(new InboundMessage(parsed with { Error = frameError }, Destination, Local), onReceive, onError);
+                    InboundDelivery.Deliver(onReceive, new InboundMessage(parsed with { Error = frameError }, Destination, Local), onError);
                 }
                 return false;
             }
             byte[] bytes = data[..length].ToArray();
             buffer = buffer.Slice(length);
-            Deliver(new InboundMessage(SipParser.Parse(bytes, 0, bytes.Length, _limits), Destination, Local), onReceive, onError);
+            InboundDelivery.Deliver(onReceive, new InboundMessage(SipParser.Parse(bytes, 0, bytes.Length, _limits), Destination, Local), onError);
         }
         return true;
-    }
-
-    private static void Deliver(InboundMessage inbound, Func<InboundMessage, ValueTask> onReceive, Action<Exception>? onError)
-    {
-        try
-        {
-            ValueTask task = onReceive(inbound);
-            if (!task.IsCompletedSuccessfully)
-                _ = ObserveAsync(task, onError);
-        }
-        catch (Exception ex)
-        {
-            onError?.Invoke(ex);
-        }
-    }
-
-    private static async Task ObserveAsync(ValueTask task, Action<Exception>? onError)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            onError?.Invoke(ex);
-        }
     }
 
     public async ValueTask<bool> SendAsync(ReadOnlyMemory<byte> bytes)

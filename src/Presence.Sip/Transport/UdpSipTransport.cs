@@ -94,33 +94,7 @@ public sealed class UdpSipTransport : IAsyncDisposable
                 SipParser.Parse(datagram, 0, datagram.Length, _limits),
                 new SipDestination(SipTransportKind.Udp, remote),
                 LocalEndPoint);
-            Dispatch(inbound);
-        }
-    }
-
-    private void Dispatch(InboundMessage inbound)
-    {
-        try
-        {
-            ValueTask task = _onReceive(inbound);
-            if (!task.IsCompletedSuccessfully)
-                _ = ObserveAsync(task);
-        }
-        catch (Exception ex)
-        {
-            _onError?.Invoke(ex);
-        }
-    }
-
-    private async Task ObserveAsync(ValueTask task)
-    {
-        try
-        {
-            await task.ConfigureAwait(false);
-        }
-        catch (Exception ex)
-        {
-            _onError?.Invoke(ex);
+            InboundDelivery.Deliver(_onReceive, inbound, _onError);
         }
     }
 

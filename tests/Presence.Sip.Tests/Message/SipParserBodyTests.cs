@@ -123,7 +123,7 @@ public sealed class SipParserBodyTests
     {
         byte[] buffer = new byte[10];
 
-        Assert.Throws<ArgumentNullException>(() => SipParser.Parse(null!));
+        Assert.Throws<ArgumentNullException>(() => SipParser.Parse(null!, 0, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => SipParser.Parse(buffer, -1, 5));
         Assert.Throws<ArgumentOutOfRangeException>(() => SipParser.Parse(buffer, 0, -1));
         Assert.Throws<ArgumentOutOfRangeException>(() => SipParser.Parse(buffer, 6, 5));

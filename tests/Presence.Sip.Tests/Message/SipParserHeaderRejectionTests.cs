@@ -185,6 +185,46 @@ public sealed class SipParserHeaderRejectionTests
         AssertAddressableRejection(SipText.Options("X-Custom: \u001b[31m"), "Control Character In Header X-Custom");
     }
 
+    [Theory]
+    [InlineData("Bad Name: x", "Malformed Header Name")]
+    [InlineData("No colon", "Header Line Without Colon")]
+    [InlineData("X-Bad: b\0c", "Control Character In Header X-Bad")]
+    [InlineData("  b\0c", "Control Character In Header Subject")]
+    public void ContinuationOfRejectedLine_DoesNotExtendTheFieldBefore(string rejected, string reason)
+    {
+        // Regression (found by ParserFuzzTests): the continuation of a rejected line used to extend the last
+        // accepted field over the rejected line, so that field's value carried the NUL or the bad line, and
+        // building the 400 for it threw (header injection check).
+        SipMessage m = AssertAddressableRejection(SipText.Options("Subject: a", rejected, "  more", "\tand more"), reason);
+
+        Assert.Equal("a", m.GetFirst(HeaderId.Subject));
+        Assert.Equal("a", SipText.Utf8(m.GetRawValueMemory(6)));
+        Assert.Equal(7, m.HeaderCount);
+    }
+
+    [Fact]
+    public void ContinuationOfRejectedLineAfterTo_StillAllowsA400()
+    {
+        SipMessage request = AssertAddressableRejection(
+            SipText.Message(SipText.OptionsLine,
+            [
+                "Via: SIP/2.0/UDP 192.0.2.1:5060;branch=z9hG4bK74bf9",
+                "Max-Forwards: 70",
+                "From: <sip:alice@example.com>;tag=9fxced76sl",
+                "To: <sip:bob@example.com>",
+                "X-Bad: \0",
+                " continued",
+                "Call-ID: 3848276298220188511@example.com",
+                "CSeq: 1 OPTIONS",
+            ]),
+            "Control Character In Header X-Bad");
+
+        string response = SipMessageBuilder.ResponseTo(request, 400, "Control Character In Header X-Bad", toTag: "t").ToString();
+
+        Assert.Contains("\r\nTo: <sip:bob@example.com>;tag=t\r\nCall-ID: ", response, StringComparison.Ordinal);
+        Assert.DoesNotContain("continued", response, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void ContinuationBeforeFirstHeader()
     {
