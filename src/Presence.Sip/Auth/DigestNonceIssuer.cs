@@ -35,6 +35,20 @@ public sealed class DigestNonceIssuer
     /// <summary>Shortest secret accepted; 32 bytes (the HMAC-SHA256 output size) is recommended.</summary>
     public const int MinSecretLength = 16;
 
+    // Base64Url.TryDecodeFromChars throws (rather than returning false) when the last character carries
+    // non-zero padding bits, which a tampered nonce can do: that is an invalid nonce, not an error.
+    private static bool TryDecode(string nonce, Span<byte> raw)
+    {
+        try
+        {
+            return Base64Url.TryDecodeFromChars(nonce, raw, out int decoded) && decoded == RawLength;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+
     private const byte FormatVersion = 1;
     private const int HeaderLength = 1 + 8 + 8;
     private const int MacLength = 32;
@@ -104,7 +118,7 @@ public sealed class DigestNonceIssuer
         }
 
         Span<byte> raw = stackalloc byte[RawLength];
-        if (!Base64Url.TryDecodeFromChars(nonce, raw, out int decoded) || decoded != RawLength)
+        if (!TryDecode(nonce, raw))
         {
             return NonceCheck.Invalid;
         }
