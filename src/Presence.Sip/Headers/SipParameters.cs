@@ -36,7 +36,13 @@ public readonly record struct SipParameter(string Name, string? Value, bool Quot
 /// </summary>
 public sealed class SipParameters
 {
-    private readonly List<SipParameter> _items = [];
+    // gen-value = token / host / quoted-string (RFC 3261 §25.1); host adds the IPv6 reference characters.
+    private static readonly System.Buffers.SearchValues<char> ValueChars =
+        System.Buffers.SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.!%*_+`'~[]:");
+
+    private static readonly System.Buffers.SearchValues<char> ValueStops = System.Buffers.SearchValues.Create("; \t,\r\n\"<>");
+
+    private readonly List<SipParameter> _items = new(2);
 
     public int Count => _items.Count;
 
@@ -139,19 +145,16 @@ public sealed class SipParameters
                 into._items.Add(new SipParameter(nameText, quoted, Quoted: true));
                 continue;
             }
-            ReadOnlySpan<char> value = scanner.ReadUntil("; \t,\r\n\"<>");
+            ReadOnlySpan<char> value = scanner.ReadUntil(ValueStops);
             if (value.IsEmpty)
             {
                 error = $"empty value of parameter '{nameText}'";
                 return false;
             }
-            foreach (char c in value)
+            if (value.ContainsAnyExcept(ValueChars))
             {
-                if (!SipScanner.IsTokenChar(c) && c is not ('[' or ']' or ':'))
-                {
-                    error = $"bad character in parameter '{nameText}'";
-                    return false;
-                }
+                error = $"bad character in parameter '{nameText}'";
+                return false;
             }
             into._items.Add(new SipParameter(nameText, value.ToString()));
         }

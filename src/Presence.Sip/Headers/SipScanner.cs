@@ -52,6 +52,15 @@ internal ref struct SipScanner
     }
 
     /// <summary>Reads up to (not including) any of <paramref name="stops"/>, or to the end.</summary>
+    public ReadOnlySpan<char> ReadUntil(System.Buffers.SearchValues<char> stops)
+    {
+        int start = _pos;
+        int i = _text[_pos..].IndexOfAny(stops);
+        _pos = i < 0 ? _text.Length : _pos + i;
+        return _text[start.._pos];
+    }
+
+    /// <summary>Reads up to (not including) any of <paramref name="stops"/>, or to the end.</summary>
     public ReadOnlySpan<char> ReadUntil(ReadOnlySpan<char> stops)
     {
         int start = _pos;

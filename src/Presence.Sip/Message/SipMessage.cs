@@ -72,10 +72,11 @@ public sealed class SipMessage
     {
         get
         {
-            if (_topVia is null)
+            if (_topVia is null && GetFirst(HeaderId.Via) is { } viaField)
             {
-                string? first = GetValues(HeaderId.Via).FirstOrDefault();
-                if (first is not null && ViaHeader.TryParse(first, out var via, out _))
+                // One Via per field is the common case; split only a field that holds a list.
+                string first = viaField.Contains(',', StringComparison.Ordinal) ? HeaderValueList.Split(viaField)[0] : viaField;
+                if (ViaHeader.TryParse(first, out var via, out _))
                     _topVia = via;
             }
             return _topVia;
