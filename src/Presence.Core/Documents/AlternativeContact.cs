@@ -1,0 +1,7 @@
+namespace Presence.Core.Documents;
+
+/// <summary>
+/// A URI at which the user can be reached, with its priority as in a PIDF contact (RFC 3863 §4.1.5):
+/// 0 to 1, higher is preferred.
+/// </summary>
+public sealed record AlternativeContact(string Uri, double Priority);

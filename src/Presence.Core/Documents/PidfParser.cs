@@ -1,0 +1,203 @@
+using System.Xml;
+
+namespace Presence.Core.Documents;
+
+/// <summary>
+/// Reads one PIDF document (RFC 3863) with the data model (RFC 4479), RPID (RFC 4480) and the project's extension
+/// into a <see cref="PublishedState"/>.
+/// </summary>
+/// <remarks>
+/// Policy: be liberal with the standard elements real clients send (an unknown basic value or a contact with a bad
+/// priority is passed over: baresip publishes "unknown" before it has registered), and strict with the project's
+/// extension, whose writers are our own users, who must learn from the 400 what they got wrong.
+/// </remarks>
+internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
+{
+    /// <summary>Where an element stands, which decides what a child with a given name means.</summary>
+    internal enum Scope : byte { Presence, Tuple, Status, Person, Device, Activities, Other }
+
+    private bool _anyOpen;
+    private bool _anyClosed;
+    private string? _note;
+    private string? _activityNote;
+    private readonly List<string> _activities = [];
+    private readonly HashSet<string> _seenActivities = new(StringComparer.Ordinal);
+    private bool _doNotDisturb;
+    private string? _dndComment;
+    private readonly List<AlternativeContact> _alternatives = [];
+    private string? _voicemail;
+    private readonly List<AlternativeContact> _contacts = [];
+    private readonly HashSet<string> _seenContacts = new(StringComparer.Ordinal);
+
+    private PidfParser(XmlReader reader)
+        : base(reader)
+    {
+    }
+
+    /// <summary>Reads from the root element to the end of the document; the reader throws XmlException on bad XML.</summary>
+    public static bool TryParse(XmlReader reader, out PublishedState? state, out string error)
+    {
+        state = null;
+        // RFC 3863 §4.1.1: the root is <presence> with an entity attribute naming the presentity.
+        if (!TryCheckRoot(reader, "presence", PresenceNamespaces.Pidf, "PIDF presence", out error))
+            return false;
+        var parser = new PidfParser(reader);
+        if (!parser.TryWalk(Scope.Presence, out error))
+            return false;
+        state = parser.ToState();
+        return true;
+    }
+
+    protected override Step ReadElement(Scope parent)
+    {
+        string ns = Reader.NamespaceURI;
+        string name = Reader.LocalName;
+        if (parent == Scope.Activities)
+            return ReadActivity(ns, name);
+        return ns switch
+        {
+            PresenceNamespaces.Pidf => ReadPidfElement(parent, name),
+            PresenceNamespaces.DataModel when name == "person" && parent == Scope.Presence => Enter(Scope.Person),
+            PresenceNamespaces.DataModel when name == "device" && parent == Scope.Presence => Enter(Scope.Device),
+            PresenceNamespaces.DataModel when name == "note" && CanHoldNote(parent) => ReadNote(ref _note),
+            // RFC 4480 puts activities in a person; older RPID drafts put them in a tuple or its status.
+            PresenceNamespaces.Rpid when name == "activities" => Enter(Scope.Activities),
+            PresenceNamespaces.Extension => ReadExtension(parent, name),
+            _ => Enter(Scope.Other),
+        };
+    }
+
+    private Step ReadPidfElement(Scope parent, string name) => name switch
+    {
+        "tuple" when parent == Scope.Presence => Enter(Scope.Tuple),
+        "status" when parent == Scope.Tuple => Enter(Scope.Status),
+        "basic" when parent == Scope.Status => ReadBasic(),
+        "contact" when parent == Scope.Tuple => ReadContact(),
+        // RFC 3863 §4.1.6 allows notes in presence and tuple; some clients also put a pidf note in a person.
+        "note" when CanHoldNote(parent) => ReadNote(ref _note),
+        _ => Enter(Scope.Other),
+    };
+
+    private Step ReadExtension(Scope parent, string name)
+    {
+        // <po:extended> is what the server writes. A client echoing a document it received must not be able to set
+        // ringing or busy by text, so it is ignored wherever it stands.
+        if (name == "extended")
+            return Skip();
+        if (parent != Scope.Presence)
+            return Enter(Scope.Other);
+        return name switch
+        {
+            "donotdisturb" => ReadDoNotDisturb(),
+            "alternative-contact" => ReadAlternativeContact(),
+            "voicemail" => ReadVoicemail(),
+            // Elements of later versions of the extension: passed over, so that old servers accept new clients.
+            _ => Enter(Scope.Other),
+        };
+    }
+
+    private Step ReadDoNotDisturb()
+    {
+        _doNotDisturb = true;
+        string comment = ReadTrimmedText();
+        if (_dndComment is null && comment.Length > 0)
+            _dndComment = comment;
+        return Step.Consumed;
+    }
+
+    private Step ReadAlternativeContact()
+    {
+        double priority = ContactPriority.Default;
+        string? priorityText = Reader.GetAttribute("priority");
+        if (priorityText is not null && !ContactPriority.TryParse(priorityText, out priority))
+            return Fail("alternative-contact priority out of range");
+        string uri = ReadTrimmedText();
+        if (!UriText.IsPlausible(uri))
+            return Fail("alternative-contact is not a URI");
+        _alternatives.Add(new AlternativeContact(uri, priority));
+        return Step.Consumed;
+    }
+
+    private Step ReadVoicemail()
+    {
+        string voicemail = ReadTrimmedText();
+        if (!UriText.IsPlausible(voicemail))
+            return Fail("voicemail is not a URI");
+        _voicemail ??= voicemail;
+        return Step.Consumed;
+    }
+
+    private Step ReadBasic()
+    {
+        // RFC 3863 §4.1.4: "open" or "closed". Anything else says nothing about reachability and is passed over.
+        switch (ReadTrimmedText())
+        {
+            case "open":
+                _anyOpen = true;
+                break;
+            case "closed":
+                _anyClosed = true;
+                break;
+        }
+        return Step.Consumed;
+    }
+
+    private Step ReadContact()
+    {
+        // Liberal: a standard contact with a bad priority keeps the default one; one that is no URI is dropped.
+        string? priorityText = Reader.GetAttribute("priority");
+        double priority = priorityText is not null && ContactPriority.TryParse(priorityText, out double parsed)
+            ? parsed
+            : ContactPriority.Default;
+        string uri = ReadTrimmedText();
+        if (UriText.IsPlausible(uri) && _seenContacts.Add(uri))
+            _contacts.Add(new AlternativeContact(uri, priority));
+        return Step.Consumed;
+    }
+
+    private Step ReadActivity(string ns, string name)
+    {
+        if (ns != PresenceNamespaces.Rpid)
+            return Skip();
+        if (name == RpidActivities.Note)
+            return ReadNote(ref _activityNote);
+        if (name != RpidActivities.Unknown && _seenActivities.Add(name))
+            _activities.Add(name);
+        // An activity's content (the text of <rpid:other>, extension children) is not needed.
+        return Skip();
+    }
+
+    private Step ReadNote(ref string? target)
+    {
+        string note = ReadTrimmedText();
+        if (target is null && note.Length > 0)
+            target = note;
+        return Step.Consumed;
+    }
+
+    private static bool CanHoldNote(Scope scope) =>
+        scope is Scope.Presence or Scope.Tuple or Scope.Person or Scope.Device;
+
+    private PublishedState ToState()
+    {
+        BasicStatus? basic = _anyOpen ? BasicStatus.Open : _anyClosed ? BasicStatus.Closed : null;
+        // The notes of presence, tuples, persons and devices speak to the watcher; an RPID activities note only
+        // describes the activities, so it serves when there is no other.
+        string? note = _note ?? _activityNote;
+        // SPEC "What real clients publish": publishing closed declares do-not-disturb, its note being the comment.
+        bool doNotDisturb = _doNotDisturb || basic == BasicStatus.Closed;
+        return new PublishedState
+        {
+            Basic = basic,
+            Note = note,
+            Activities = _activities,
+            DoNotDisturb = doNotDisturb,
+            DndComment = doNotDisturb ? _dndComment ?? note : null,
+            AlternativeContacts = _alternatives,
+            VoicemailUri = _voicemail,
+            // linphone sets on-the-phone during a call; "busy" alone is a mood of availability, not a session.
+            Call = _seenActivities.Contains(RpidActivities.OnThePhone) ? CallActivity.Busy : CallActivity.None,
+            Contacts = _contacts,
+        };
+    }
+}

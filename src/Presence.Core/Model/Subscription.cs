@@ -1,0 +1,31 @@
+namespace Presence.Core.Model;
+
+public enum SubscriptionState : byte
+{
+    Active,
+    Pending,
+}
+
+/// <summary>
+/// A watcher's subscription to this user's presence: the dialog it lives in (RFC 6665 §4.1.2, RFC 3261 §12)
+/// and when it ends. The notifier's (our) tag identifies it among the user's subscriptions.
+/// </summary>
+public sealed record Subscription(
+    string Id,
+    string CallId,
+    string WatcherTag,
+    string NotifierTag,
+    string WatcherAor,
+    string WatcherUri,
+    string RemoteTarget,
+    IReadOnlyList<string> RouteSet,
+    string? EventId,
+    DateTimeOffset ExpiresAt,
+    SubscriptionState State,
+    string? Flow,
+    long CSeqReserved)
+{
+    public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
+
+    public int SecondsLeft(DateTimeOffset now) => (int)Math.Max(0, Math.Ceiling((ExpiresAt - now).TotalSeconds));
+}

@@ -1,0 +1,67 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Presence.Core.Documents;
+using Presence.Core.Model;
+
+namespace Presence.Core.Persistence;
+
+/// <summary>
+/// How a presentity's state is stored: one item per binding, publication and subscription (so a refresh
+/// writes one small row), one for the settings, one for the composite last sent to watchers.
+/// </summary>
+public static class PresentityItems
+{
+    public const string BindingKind = "binding";
+    public const string PublicationKind = "publication";
+    public const string SubscriptionKind = "subscription";
+    public const string SettingsKind = "settings";
+    public const string CompositeKind = "composite";
+
+    public static byte[] Serialize(Binding binding) => JsonSerializer.SerializeToUtf8Bytes(binding, ItemJson.Default.Binding);
+
+    public static byte[] Serialize(Subscription subscription) => JsonSerializer.SerializeToUtf8Bytes(subscription, ItemJson.Default.Subscription);
+
+    public static byte[] Serialize(UserSettings settings) => JsonSerializer.SerializeToUtf8Bytes(settings, ItemJson.Default.UserSettings);
+
+    public static byte[] Serialize(StoredComposite composite) => JsonSerializer.SerializeToUtf8Bytes(composite, ItemJson.Default.StoredComposite);
+
+    public static byte[] Serialize(HistoryEntry entry) => JsonSerializer.SerializeToUtf8Bytes(entry, ItemJson.Default.HistoryEntry);
+
+    /// <summary>A publication is stored as its document, not as what we read from it: read again on load, so a
+    /// better reader later applies to stored state too.</summary>
+    public static byte[] Serialize(Publication publication) => JsonSerializer.SerializeToUtf8Bytes(
+        new StoredPublication(publication.EntityTag, publication.ExpiresAt, publication.ContentType, publication.Body, publication.PublishedAt),
+        ItemJson.Default.StoredPublication);
+
+    public static Binding? ReadBinding(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.Binding);
+
+    public static Subscription? ReadSubscription(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.Subscription);
+
+    public static UserSettings? ReadSettings(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.UserSettings);
+
+    public static StoredComposite? ReadComposite(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.StoredComposite);
+
+    public static HistoryEntry? ReadHistory(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.HistoryEntry);
+
+    public static Publication? ReadPublication(byte[] payload)
+    {
+        var stored = JsonSerializer.Deserialize(payload, ItemJson.Default.StoredPublication);
+        if (stored is null || !PresenceDocumentReader.TryRead(stored.ContentType, stored.Body, out var state, out _))
+            return null;
+        return new Publication(stored.EntityTag, stored.ExpiresAt, stored.ContentType, stored.Body, state!, stored.PublishedAt);
+    }
+}
+
+/// <summary>The document last sent to watchers, so a restart can tell whether they must hear of a change.</summary>
+public sealed record StoredComposite(ExtendedStatus Status, string? Note, byte[] Document);
+
+internal sealed record StoredPublication(string EntityTag, DateTimeOffset ExpiresAt, string ContentType, byte[] Body, DateTimeOffset PublishedAt);
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
+[JsonSerializable(typeof(Binding))]
+[JsonSerializable(typeof(Subscription))]
+[JsonSerializable(typeof(UserSettings))]
+[JsonSerializable(typeof(StoredComposite))]
+[JsonSerializable(typeof(StoredPublication))]
+[JsonSerializable(typeof(HistoryEntry))]
+internal sealed partial class ItemJson : JsonSerializerContext;

@@ -1,0 +1,44 @@
+namespace Presence.Core;
+
+/// <summary>The presence rules an operator may tune; defaults follow common practice and the RFCs' advice.</summary>
+public sealed record PresenceOptions
+{
+    /// <summary>Shortest registration accepted (RFC 3261 §10.3 step 7: shorter gets 423 with Min-Expires). Default 60 s.</summary>
+    public int MinRegisterExpires { get; init; } = 60;
+
+    /// <summary>Registration length when the client names none (RFC 3261 §10.2.1.1 suggests 3600 s).</summary>
+    public int DefaultRegisterExpires { get; init; } = 3600;
+
+    /// <summary>Longest registration granted; longer requests are shortened (RFC 3261 §10.3 step 7). Default 7200 s.</summary>
+    public int MaxRegisterExpires { get; init; } = 7200;
+
+    /// <summary>Shortest publication accepted (RFC 3903 §6 step 4: 423). Default 60 s.</summary>
+    public int MinPublishExpires { get; init; } = 60;
+
+    /// <summary>Publication length when the client names none (RFC 3903 §4.1: chosen by the ESC). Default 3600 s.</summary>
+    public int DefaultPublishExpires { get; init; } = 3600;
+
+    public int MaxPublishExpires { get; init; } = 7200;
+
+    /// <summary>Shortest subscription accepted (RFC 6665 §4.2.1.1: 423). Default 60 s.</summary>
+    public int MinSubscribeExpires { get; init; } = 60;
+
+    /// <summary>RFC 3856 §6.4: the default duration of a presence subscription is 3600 s.</summary>
+    public int DefaultSubscribeExpires { get; init; } = 3600;
+
+    public int MaxSubscribeExpires { get; init; } = 7200;
+
+    /// <summary>Most registered contacts per user (default 16).</summary>
+    public int MaxBindings { get; init; } = 16;
+
+    /// <summary>Most live publications (devices) per user (default 16).</summary>
+    public int MaxPublications { get; init; } = 16;
+
+    /// <summary>Most watchers per user (default 600, as Skype for Business caps them).</summary>
+    public int MaxSubscriptions { get; init; } = 600;
+
+    /// <summary>Most alternative contacts a user may set (default 8).</summary>
+    public int MaxAlternativeContacts { get; init; } = 8;
+
+    public static PresenceOptions Default { get; } = new();
+}

@@ -1,0 +1,113 @@
+using Presence.Core.Documents;
+using Presence.Core.Model;
+using Presence.Core.Persistence;
+
+namespace Presence.Core.Presentity;
+
+public sealed partial class Presentity
+{
+    /// <summary>
+    /// SUBSCRIBE to presence (RFC 6665 §4.2.1, RFC 3856 §6): a new subscription, a fetch (Expires 0), a refresh or an
+    /// unsubscribe (in-dialog, Expires 0). Each success is followed at once by a NOTIFY with the current document.
+    /// </summary>
+    public PresenceOutcome Subscribe(SubscribeRequest request, DateTimeOffset now)
+    {
+        Expire(now);
+        // RFC 3856 §6.7 / RFC 6665 §4.2.1.1: a watcher that cannot take PIDF gets 406.
+        if (!request.AcceptsPidf)
+            return new PresenceOutcome(406) { Accept = [PidfWriter.ContentType] };
+        int expires = request.Expires ?? _options.DefaultSubscribeExpires;
+        if (expires > 0 && expires < _options.MinSubscribeExpires)
+            return new PresenceOutcome(423) { MinExpires = _options.MinSubscribeExpires };
+        expires = Clamp(expires, _options.MaxSubscribeExpires);
+        byte[] document = PidfWriter.Write(ToDocument(Composite(now)));
+
+        if (request.NotifierTag is null)
+        {
+            string tag = NewTag();
+            var subscription = new Subscription(
+                tag, request.CallId, request.WatcherTag, tag, request.WatcherAor, request.WatcherUri, request.RemoteTarget,
+                request.RouteSet, request.EventId, now.AddSeconds(expires), SubscriptionState.Active, request.Flow, CSeqReserved: 0);
+            if (expires == 0)
+            {
+                // RFC 6665 §4.4.3: a fetch is a subscription that ends with its first NOTIFY.
+                _nextCSeq[tag] = 1;
+                Notify(subscription, "terminated;reason=timeout", document, terminal: true, stored: false);
+                return new PresenceOutcome(200) { NotifierTag = tag, Expires = 0 };
+            }
+            if (_subscriptions.Count >= _options.MaxSubscriptions)
+                return new PresenceOutcome(403, $"At Most {_options.MaxSubscriptions} Watchers");
+            _subscriptions[tag] = subscription;
+            _nextCSeq[tag] = 1;
+            Reserve(subscription with { CSeqReserved = CSeqBlock });
+            Notify(_subscriptions[tag], $"active;expires={expires}", document, terminal: false);
+            return new PresenceOutcome(200) { NotifierTag = tag, Expires = expires };
+        }
+
+        // In-dialog: the dialog must exist (RFC 6665 §4.2.1.2), matched by Call-ID and both tags.
+        if (!_subscriptions.TryGetValue(request.NotifierTag, out var existing)
+            || existing.CallId != request.CallId || existing.WatcherTag != request.WatcherTag)
+            return new PresenceOutcome(481);
+        if (expires == 0)
+        {
+            // RFC 6665 §4.2.1.4: unsubscribing is refreshing with Expires 0; the final NOTIFY says terminated.
+            Terminate(existing, "timeout", now, document);
+            return new PresenceOutcome(200) { NotifierTag = existing.NotifierTag, Expires = 0 };
+        }
+        var refreshed = existing with { ExpiresAt = now.AddSeconds(expires), RemoteTarget = request.RemoteTarget, Flow = request.Flow ?? existing.Flow };
+        _subscriptions[refreshed.Id] = refreshed;
+        Changes.Upsert(PresentityItems.SubscriptionKind, refreshed.Id, PresentityItems.Serialize(refreshed));
+        // RFC 6665 §4.2.1.2: a refresh is answered with a NOTIFY too.
+        if (refreshed.State == SubscriptionState.Active)
+            Notify(_subscriptions[refreshed.Id], $"active;expires={expires}", document, terminal: false);
+        return new PresenceOutcome(200) { NotifierTag = refreshed.NotifierTag, Expires = expires };
+    }
+
+    /// <summary>
+    /// The outcome of a NOTIFY (RFC 6665 §4.2.2): a 481, a timeout or a transport failure (reported as 408 and 503)
+    /// ends the subscription without another NOTIFY; other answers leave it as it is.
+    /// </summary>
+    public void OnNotifyResult(string subscriptionId, int statusCode)
+    {
+        if (statusCode is not (481 or 408 or 503) || !_subscriptions.TryGetValue(subscriptionId, out var subscription))
+            return;
+        _subscriptions.Remove(subscription.Id);
+        _nextCSeq.Remove(subscription.Id);
+        Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);
+    }
+
+    private void Terminate(Subscription subscription, string reason, DateTimeOffset now, byte[]? document = null)
+    {
+        _subscriptions.Remove(subscription.Id);
+        Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);
+        Notify(subscription, "terminated;reason=" + reason, document ?? PidfWriter.Write(ToDocument(Composite(now))), terminal: true, stored: false);
+        _nextCSeq.Remove(subscription.Id);
+    }
+
+    private void Notify(Subscription subscription, string state, byte[] document, bool terminal, bool stored = true)
+    {
+        long cseq = NextCSeq(subscription, stored);
+        Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, PidfWriter.ContentType, terminal));
+    }
+
+    /// <summary>
+    /// NOTIFY CSeq numbers must keep rising in a dialog even across a restart or a move to another silo, without a
+    /// write per NOTIFY: a subscription reserves a block of numbers in storage and counts through it in memory.
+    /// </summary>
+    private long NextCSeq(Subscription subscription, bool stored)
+    {
+        long next = _nextCSeq.TryGetValue(subscription.Id, out long n) ? n : 1;
+        _nextCSeq[subscription.Id] = next + 1;
+        if (stored && _subscriptions.TryGetValue(subscription.Id, out var current) && next > current.CSeqReserved)
+            Reserve(current with { CSeqReserved = next + CSeqBlock });
+        return next;
+    }
+
+    private void Reserve(Subscription subscription)
+    {
+        _subscriptions[subscription.Id] = subscription;
+        Changes.Upsert(PresentityItems.SubscriptionKind, subscription.Id, PresentityItems.Serialize(subscription));
+    }
+
+    private static string NewTag() => Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8));
+}

@@ -1,0 +1,191 @@
+using Presence.Core.Composite;
+using Presence.Core.Documents;
+using Presence.Core.Model;
+using Presence.Core.Persistence;
+
+namespace Presence.Core.Presentity;
+
+/// <summary>
+/// The single owner of one user's presence: registrations, publications, settings and watchers. Pure logic:
+/// each call changes the state and records what to write and what to NOTIFY in <see cref="Changes"/>; the
+/// host does the I/O. Not thread-safe: the grain runtime gives it one turn at a time.
+/// </summary>
+public sealed partial class Presentity
+{
+    private readonly Dictionary<string, Binding> _bindings = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Dictionary<string, Publication> _publications = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, long> _nextCSeq = new(StringComparer.Ordinal);
+    private readonly PresenceOptions _options;
+    private UserSettings _settings = UserSettings.Empty;
+    private StoredComposite? _lastSent;
+
+    /// <summary>How many NOTIFY CSeq numbers a subscription reserves with one write (see <see cref="NextCSeq"/>).</summary>
+    internal const int CSeqBlock = 100;
+
+    public Presentity(string aor, PresenceOptions? options = null)
+    {
+        Aor = aor;
+        _options = options ?? PresenceOptions.Default;
+    }
+
+    public string Aor { get; }
+
+    public PresentityChanges Changes { get; private set; } = new();
+
+    public IReadOnlyCollection<Binding> Bindings => _bindings.Values;
+
+    public IReadOnlyCollection<Publication> Publications => _publications.Values;
+
+    public IReadOnlyCollection<Subscription> Subscriptions => _subscriptions.Values;
+
+    public UserSettings Settings => _settings;
+
+    /// <summary>When the next registration, publication or subscription expires; the runtime wakes the grain then.</summary>
+    public DateTimeOffset? NextDueAt
+    {
+        get
+        {
+            DateTimeOffset? next = null;
+            foreach (var b in _bindings.Values)
+                next = Min(next, b.ExpiresAt);
+            foreach (var p in _publications.Values)
+                next = Min(next, p.ExpiresAt);
+            foreach (var s in _subscriptions.Values)
+                next = Min(next, s.ExpiresAt);
+            return next;
+        }
+    }
+
+    /// <summary>Hands the accumulated changes to the host and starts a new set.</summary>
+    public PresentityChanges TakeChanges()
+    {
+        var changes = Changes;
+        Changes = new PresentityChanges();
+        return changes;
+    }
+
+    /// <summary>
+    /// Restores a presentity from its stored items, then brings it up to date: what expired while it was not
+    /// active is removed, subscriptions move their NOTIFY CSeq past anything sent before, and watchers hear of
+    /// a composite that differs from the one they last received.
+    /// </summary>
+    public static Presentity Load(string aor, IEnumerable<(string Kind, string Key, byte[] Payload)> items, DateTimeOffset now, PresenceOptions? options = null)
+    {
+        var presentity = new Presentity(aor, options);
+        foreach (var (kind, _, payload) in items)
+        {
+            switch (kind)
+            {
+                case PresentityItems.BindingKind when PresentityItems.ReadBinding(payload) is { } b:
+                    presentity._bindings[b.ContactUri] = b;
+                    break;
+                case PresentityItems.PublicationKind when PresentityItems.ReadPublication(payload) is { } p:
+                    presentity._publications[p.EntityTag] = p;
+                    break;
+                case PresentityItems.SubscriptionKind when PresentityItems.ReadSubscription(payload) is { } s:
+                    presentity._subscriptions[s.Id] = s;
+                    break;
+                case PresentityItems.SettingsKind when PresentityItems.ReadSettings(payload) is { } u:
+                    presentity._settings = u;
+                    break;
+                case PresentityItems.CompositeKind when PresentityItems.ReadComposite(payload) is { } c:
+                    presentity._lastSent = c;
+                    break;
+            }
+        }
+        // Every CSeq up to the reserved bound may have been used before a crash: continue above it.
+        foreach (var s in presentity._subscriptions.Values.ToList())
+        {
+            presentity._nextCSeq[s.Id] = s.CSeqReserved + 1;
+            presentity.Reserve(s with { CSeqReserved = s.CSeqReserved + CSeqBlock });
+        }
+        presentity.Expire(now);
+        // A user nobody has stored anything for stays without rows until something happens to it.
+        if (presentity._lastSent is not null || presentity.Changes.HasWrites)
+            presentity.Recompute(now, "restart");
+        return presentity;
+    }
+
+    /// <summary>The composite presence as of <paramref name="now"/>.</summary>
+    public CompositePresence Composite(DateTimeOffset now) =>
+        CompositeRules.Compute(_bindings.Values, _publications.Values, _settings, now);
+
+    /// <summary>The PIDF document watchers receive as of <paramref name="now"/>.</summary>
+    public byte[] Document(DateTimeOffset now) => PidfWriter.Write(ToDocument(Composite(now)));
+
+    /// <summary>Expiry work (RFC 3261 §10.3, RFC 3903 §6, RFC 6665 §4.2.2): what ended is removed, watchers are told.</summary>
+    public void OnDue(DateTimeOffset now)
+    {
+        if (Expire(now))
+            Recompute(now, "expiry");
+    }
+
+    /// <summary>Operator or user settings from the HTTP API: DND and its comment, alternatives, voicemail.</summary>
+    public PresenceOutcome SetSettings(UserSettings settings, DateTimeOffset now)
+    {
+        if (settings.AlternativeContacts.Count > _options.MaxAlternativeContacts)
+            return new PresenceOutcome(400, $"At most {_options.MaxAlternativeContacts} alternative contacts");
+        _settings = settings;
+        Changes.Upsert(PresentityItems.SettingsKind, string.Empty, PresentityItems.Serialize(settings));
+        Recompute(now, "settings");
+        return new PresenceOutcome(200);
+    }
+
+    // Removes what expired; true when anything did.
+    private bool Expire(DateTimeOffset now)
+    {
+        bool changed = false;
+        foreach (var b in _bindings.Values.Where(b => !b.IsLive(now)).ToList())
+        {
+            _bindings.Remove(b.ContactUri);
+            Changes.Delete(PresentityItems.BindingKind, b.ContactUri);
+            changed = true;
+        }
+        foreach (var p in _publications.Values.Where(p => !p.IsLive(now)).ToList())
+        {
+            _publications.Remove(p.EntityTag);
+            Changes.Delete(PresentityItems.PublicationKind, p.EntityTag);
+            changed = true;
+        }
+        foreach (var s in _subscriptions.Values.Where(s => !s.IsLive(now)).ToList())
+        {
+            // RFC 6665 §4.2.2: an expired subscription ends with a NOTIFY saying terminated;reason=timeout.
+            Terminate(s, "timeout", now);
+            changed = true;
+        }
+        return changed;
+    }
+
+    /// <summary>
+    /// Recomputes the composite; when its document differs from the last one sent, every active watcher gets
+    /// a NOTIFY (and only then: RFC 3856 §6.6 asks for NOTIFYs on changes), and a status change goes to history.
+    /// </summary>
+    private void Recompute(DateTimeOffset now, string cause)
+    {
+        CompositePresence composite = Composite(now);
+        byte[] document = PidfWriter.Write(ToDocument(composite));
+        if (_lastSent is not null && _lastSent.Document.AsSpan().SequenceEqual(document))
+            return;
+        bool statusChanged = _lastSent is null || _lastSent.Status != composite.Status || _lastSent.Note != composite.Note;
+        _lastSent = new StoredComposite(composite.Status, composite.Note, document);
+        Changes.Upsert(PresentityItems.CompositeKind, string.Empty, PresentityItems.Serialize(_lastSent));
+        if (statusChanged)
+            Changes.History.Add(new HistoryEntry(now, composite.Status, composite.Note, cause));
+        foreach (var s in _subscriptions.Values.Where(s => s.State == SubscriptionState.Active).ToList())
+            Notify(s, $"active;expires={s.SecondsLeft(now)}", document, terminal: false);
+    }
+
+    private CompositeDocument ToDocument(CompositePresence composite) => new()
+    {
+        Entity = Aor,
+        Status = composite.Status,
+        Note = composite.Note,
+        Contacts = composite.DocumentContacts.Select(c => new AlternativeContact(c.Uri, c.Priority)).ToList(),
+        Activities = composite.Activities,
+    };
+
+    private static DateTimeOffset? Min(DateTimeOffset? a, DateTimeOffset b) => a is null || b < a ? b : a;
+
+    private static int Clamp(int requested, int max) => Math.Min(requested, max);
+}

@@ -1,0 +1,103 @@
+using Presence.Core.Documents;
+using Presence.Core.Model;
+
+namespace Presence.Core.Tests.Presentity;
+
+/// <summary>The five composite values of SPEC.md and the order of their rules.</summary>
+public sealed class CompositeStatusTests
+{
+    [Fact]
+    public void A_new_user_is_unreachable()
+    {
+        var h = new PresentityHarness();
+        Assert.Equal(ExtendedStatus.Unreachable, h.Status);
+    }
+
+    [Fact]
+    public void Registered_user_is_available_with_its_contacts()
+    {
+        var h = new PresentityHarness();
+        h.Register(q: 0.7);
+        h.Register("sip:alice@192.0.2.2:5060", q: 1.0);
+        var composite = h.User.Composite(h.Now);
+        Assert.Equal(ExtendedStatus.Available, composite.Status);
+        Assert.Equal(["sip:alice@192.0.2.2:5060", "sip:alice@192.0.2.1:5060"], composite.DocumentContacts.Select(c => c.Uri));
+    }
+
+    [Fact]
+    public void In_a_call_is_busy_and_ringing_prevails_over_busy()
+    {
+        var h = new PresentityHarness();
+        h.Register();
+        h.Publish(Pidf.Dialog("confirmed"), contentType: Pidf.DialogInfo);
+        Assert.Equal(ExtendedStatus.Busy, h.Status);
+        h.Publish(Pidf.Dialog("early"), contentType: Pidf.DialogInfo);
+        Assert.Equal(ExtendedStatus.Ringing, h.Status);
+    }
+
+    [Fact]
+    public void On_the_phone_activity_from_a_client_is_busy()
+    {
+        var h = new PresentityHarness();
+        h.Register();
+        h.Publish(Pidf.OnThePhone());
+        Assert.Equal(ExtendedStatus.Busy, h.Status);
+    }
+
+    [Fact]
+    public void Do_not_disturb_carries_the_comment_and_prevails_over_ringing()
+    {
+        var h = new PresentityHarness();
+        h.Register();
+        h.Publish(Pidf.Dialog("early"), contentType: Pidf.DialogInfo);
+        h.Publish(Pidf.Extension("<po:donotdisturb>On holiday until the end of the month</po:donotdisturb>"));
+        var composite = h.User.Composite(h.Now);
+        Assert.Equal(ExtendedStatus.DoNotDisturb, composite.Status);
+        Assert.Equal("On holiday until the end of the month", composite.Note);
+    }
+
+    [Fact]
+    public void A_client_publishing_closed_declares_do_not_disturb_with_its_note()
+    {
+        var h = new PresentityHarness();
+        h.Register();
+        h.Publish(Pidf.Basic("closed", note: "On my lunch break. Back soon"));
+        var composite = h.User.Composite(h.Now);
+        Assert.Equal(ExtendedStatus.DoNotDisturb, composite.Status);
+        Assert.Equal("On my lunch break. Back soon", composite.Note);
+    }
+
+    [Fact]
+    public void Do_not_disturb_while_unregistered_stays_do_not_disturb()
+    {
+        var h = new PresentityHarness();
+        h.User.SetSettings(new UserSettings(true, "Away", [], null), h.Now);
+        Assert.Equal(ExtendedStatus.DoNotDisturb, h.Status);
+        h.Register();
+        h.Unregister();
+        Assert.Equal(ExtendedStatus.DoNotDisturb, h.Status);
+    }
+
+    [Fact]
+    public void Unregistered_user_with_an_alternative_contact_is_available_and_lists_it()
+    {
+        var h = new PresentityHarness();
+        h.User.SetSettings(new UserSettings(false, null, [new AlternativeContact("tel:+15551234567", 0.8)], null), h.Now);
+        var composite = h.User.Composite(h.Now);
+        Assert.Equal(ExtendedStatus.Available, composite.Status);
+        Assert.Equal("tel:+15551234567", Assert.Single(composite.DocumentContacts).Uri);
+    }
+
+    [Fact]
+    public void Registered_contacts_take_the_document_and_alternatives_follow_in_routing()
+    {
+        var h = new PresentityHarness();
+        h.Publish(Pidf.Extension("<po:alternative-contact priority=\"0.4\">tel:+15550000001</po:alternative-contact>"));
+        h.Register();
+        var composite = h.User.Composite(h.Now);
+        Assert.Equal(["sip:alice@192.0.2.1:5060"], composite.DocumentContacts.Select(c => c.Uri));
+        var route = h.User.Route(h.Now);
+        Assert.Equal(302, route.StatusCode);
+        Assert.Equal(["sip:alice@192.0.2.1:5060", "tel:+15550000001"], route.Redirect!.Select(c => c.Uri));
+    }
+}
