@@ -20,6 +20,7 @@ public sealed class ServerProcessTests(ServerFixture fixture)
         Assert.True(code == 0, output);
         Assert.Contains("SIP/2.0 200 OK", output);
         Assert.Contains("Allow: OPTIONS", output);
+        Assert.Contains("Allow-Events: presence", output);
     }
 
     [Fact]
@@ -37,16 +38,17 @@ public sealed class ServerProcessTests(ServerFixture fixture)
         var response = await client.SendUdpAsync(EndPoint, RawSipClient.Request("OPTIONS", $"sip:probe@127.0.0.1:{Server.Port}", client.LocalPort));
         Assert.NotNull(response);
         Assert.Equal(200, response.StatusCode);
-        Assert.Equal("OPTIONS, ACK, CANCEL", response.GetFirst(HeaderId.Allow));
-        Assert.True(response.Has(HeaderId.Accept));
+        Assert.Equal("OPTIONS, ACK, CANCEL, REGISTER, PUBLISH, SUBSCRIBE, INVITE, MESSAGE", response.GetFirst(HeaderId.Allow));
+        Assert.Equal("presence", response.GetFirst(HeaderId.AllowEvents));
+        Assert.Equal("application/pidf+xml, application/dialog-info+xml", response.GetFirst(HeaderId.Accept));
         Assert.Equal(client.LocalPort, response.TopVia!.Rport);
         Assert.Equal("127.0.0.1", response.TopVia.Received);
-        Assert.NotNull(Presence.Sip.Headers.NameAddress.Parse(response.GetFirst(HeaderId.To)!).Tag);
+        Assert.NotNull(global::Presence.Sip.Headers.NameAddress.Parse(response.GetFirst(HeaderId.To)!).Tag);
     }
 
     [Theory]
-    [InlineData("SUBSCRIBE", 405)]
-    [InlineData("REGISTER", 405)]
+    [InlineData("BYE", 405)]
+    [InlineData("REFER", 405)]
     [InlineData("FROBNICATE", 501)]
     [InlineData("CANCEL", 481)]
     public async Task Unhandled_methods_get_the_rfc_answer(string method, int expected)
@@ -57,7 +59,7 @@ public sealed class ServerProcessTests(ServerFixture fixture)
         Assert.Equal(expected, response.StatusCode);
         Assert.Equal(method, response.CSeqMethod);
         if (expected == 405)
-            Assert.Equal("OPTIONS, ACK, CANCEL", response.GetFirst(HeaderId.Allow));
+            Assert.Equal("OPTIONS, ACK, CANCEL, REGISTER, PUBLISH, SUBSCRIBE, INVITE, MESSAGE", response.GetFirst(HeaderId.Allow));
     }
 
     [Fact]

@@ -34,6 +34,11 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
+    /// <summary>Where this server keeps its state (a fresh temporary folder per server).</summary>
+    public string DataDirectory { get; private init; } = string.Empty;
+
+    internal IReadOnlyList<string> Arguments { get; private init; } = [];
+
     public bool HasExited => _process.HasExited;
 
     public int ExitCode => _process.ExitCode;
@@ -51,21 +56,15 @@ public sealed class ServerProcess : IAsyncDisposable
         string listenAddress = "127.0.0.1", (string CertificatePath, string KeyPath)? tls = null, params string[] extraArgs)
     {
         int port = FreePort(listenAddress);
+        string data = Directory.CreateTempSubdirectory("presence-server-").FullName;
         int tlsPort = tls is null ? 0 : FreePort(listenAddress);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = AppContext.BaseDirectory,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Presence.Server.dll"));
         var args = new List<string>
         {
             $"--Sip:ListenAddress={listenAddress}",
             $"--Sip:UdpPort={port}",
             $"--Sip:TcpPort={port}",
             $"--Sip:TlsPort={tlsPort}",
+            $"--Presence:DatabasePath={Path.Combine(data, "presence.db")}",
             "--Logging:LogLevel:Default=Debug",
             "--Logging:Console:FormatterName=simple",
         };
@@ -75,12 +74,36 @@ public sealed class ServerProcess : IAsyncDisposable
             args.Add($"--Sip:Tls:KeyPath={t.KeyPath}");
         }
         args.AddRange(extraArgs);
+        return await LaunchAsync(args, port, tlsPort, listenAddress, data, tls is null ? 2 : 3);
+    }
+
+    /// <summary>
+    /// Kills the server with SIGKILL, as a crash or the OOM killer would, and starts it again on the same ports
+    /// and the same state.
+    /// </summary>
+    public async Task<ServerProcess> CrashAndRestartAsync()
+    {
+        _process.Kill(entireProcessTree: true);
+        await _process.WaitForExitAsync();
+        return await LaunchAsync(Arguments.ToList(), Port, TlsPort, Host, DataDirectory, _expectedListeners);
+    }
+
+    private static async Task<ServerProcess> LaunchAsync(List<string> args, int port, int tlsPort, string host, string data, int listeners)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            WorkingDirectory = AppContext.BaseDirectory,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "Presence.Server.dll"));
         foreach (string a in args)
             start.ArgumentList.Add(a);
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        var server = new ServerProcess(process, port, tlsPort, tls is null ? 2 : 3) { Host = listenAddress };
+        var server = new ServerProcess(process, port, tlsPort, listeners) { Host = host, DataDirectory = data, Arguments = args };
         process.OutputDataReceived += (_, e) => server.OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => server.OnLine(e.Data);
         process.Exited += (_, _) =>

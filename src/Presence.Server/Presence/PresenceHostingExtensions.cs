@@ -1,0 +1,91 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Presence.Cluster.Runtime;
+using Presence.Cluster.Storage;
+using Presence.Core;
+using Presence.Server.Sip;
+using Presence.Server.Sip.Handlers;
+
+namespace Presence.Server.Presence;
+
+/// <summary>The "Presence" configuration section: where state is kept and the expiry rules.</summary>
+public sealed class PresenceHostOptions
+{
+    public const string Section = "Presence";
+
+    /// <summary>The SQLite file of the embedded store (default data/presence.db, relative to the working directory).</summary>
+    public string DatabasePath { get; set; } = Path.Combine("data", "presence.db");
+
+    /// <summary>Expiry bounds and per-user caps; see <see cref="PresenceOptions"/> for each default.</summary>
+    public PresenceOptions Rules { get; set; } = new();
+
+    /// <summary>Grain partitions' workers (default: one per core).</summary>
+    public int Workers { get; set; } = Environment.ProcessorCount;
+
+    /// <summary>Idle users leave memory after this long (default 10 minutes); their expiries still fire.</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
+}
+
+public static class PresenceHostingExtensions
+{
+    /// <summary>Wires users' presence: the SQLite store, group commit, the grain runtime, the SIP handlers.</summary>
+    public static IServiceCollection AddPresence(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<PresenceHostOptions>().Bind(configuration.GetSection(PresenceHostOptions.Section));
+        services.AddSingleton(sp => sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value.Rules);
+        services.AddSingleton<IGrainStore>(sp =>
+        {
+            string path = Path.GetFullPath(sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value.DatabasePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            PresenceLog.StoreOpened(sp.GetRequiredService<ILogger<PresenceStoreService>>(), path);
+            return new SqliteGrainStore(path, sp.GetRequiredService<ILogger<SqliteGrainStore>>());
+        });
+        services.AddSingleton(sp => new GroupCommitter(sp.GetRequiredService<IGrainStore>()));
+        services.AddSingleton<LocalIdentity>();
+        services.AddSingleton<NotifySender>();
+        services.AddSingleton<PresenceChangeFeed>();
+        services.AddSingleton<PresenceGrainServices>();
+        services.AddSingleton<PresentityGrainFactory>();
+        services.AddSingleton(sp =>
+        {
+            var options = sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value;
+            return new GrainRuntime<PresentityGrain>(
+                sp.GetRequiredService<PresentityGrainFactory>(),
+                sp.GetRequiredService<IGrainStore>(),
+                new GrainRuntimeOptions { Workers = Math.Max(1, options.Workers), IdleTimeout = options.IdleTimeout },
+                sp.GetRequiredService<TimeProvider>(),
+                sp.GetRequiredService<ILogger<GrainRuntime<PresentityGrain>>>());
+        });
+        services.AddSingleton<PresenceDirectory>();
+        services.AddSingleton<ISipRequestHandler, RegisterHandler>();
+        services.AddSingleton<ISipRequestHandler, PublishHandler>();
+        services.AddSingleton<ISipRequestHandler, SubscribeHandler>();
+        services.AddSingleton<ISipRequestHandler, RoutingHandler>();
+        // Before the SIP endpoint: the store and the grains are ready when the first request comes.
+        services.AddHostedService<PresenceStoreService>();
+        return services;
+    }
+}
+
+/// <summary>Opens the store and starts the grains with the host; stops them after the SIP endpoint has drained.</summary>
+public sealed class PresenceStoreService(
+    IGrainStore store, GrainRuntime<PresentityGrain> runtime, SipCapabilities capabilities) : IHostedService
+{
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        capabilities.AddEventPackage("presence");
+        capabilities.AddAccept("application/pidf+xml");
+        capabilities.AddAccept("application/dialog-info+xml");
+        await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
+        await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await runtime.StopAsync(cancellationToken).ConfigureAwait(false);
+        await store.DisposeAsync().ConfigureAwait(false);
+    }
+}

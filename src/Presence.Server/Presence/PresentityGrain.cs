@@ -1,0 +1,140 @@
+using Microsoft.Extensions.Logging;
+using Presence.Cluster.Runtime;
+using Presence.Cluster.Storage;
+using Presence.Core.Persistence;
+using Presence.Core.Presentity;
+
+namespace Presence.Server.Presence;
+
+/// <summary>What one turn produced: the answer, and a task that completes once its changes are durable
+/// (false when the write failed: the request must then fail too).</summary>
+public sealed record TurnResult(PresenceOutcome? Outcome, Task<bool> Durable);
+
+/// <summary>
+/// The grain of one user: the runtime's single owner of a <see cref="Presentity"/>. A turn runs the pure logic,
+/// hands the changes to the group committer without waiting for the disk, and returns; the caller answers once
+/// the write is durable. NOTIFYs leave in turn order, each after its own write, so a watcher never hears of a
+/// change that a crash could take back, and CSeq order on the wire is the order they were numbered in.
+/// </summary>
+public sealed class PresentityGrain : IGrain
+{
+    public const string GrainType = "presentity";
+
+    private readonly PresenceGrainServices _services;
+    private Presentity _presentity;
+    private long _version;
+    private bool _broken;
+    private Task _effects = Task.CompletedTask;
+
+    internal PresentityGrain(string aor, Presentity presentity, long version, PresenceGrainServices services)
+    {
+        Key = aor;
+        _presentity = presentity;
+        _version = version;
+        _services = services;
+    }
+
+    public string Key { get; }
+
+    public DateTimeOffset? NextDueAt => _presentity.NextDueAt;
+
+    public bool CanDeactivate => _effects.IsCompleted;
+
+    /// <summary>Runs one piece of presence logic as this grain's turn.</summary>
+    public async ValueTask<TurnResult> RunAsync(
+        Func<Presentity, DateTimeOffset, PresenceOutcome?> action, Task? responded = null, CancellationToken ct = default)
+    {
+        if (_broken)
+            await ReloadAsync(ct).ConfigureAwait(false);
+        DateTimeOffset now = _services.Time.GetUtcNow();
+        PresenceOutcome? outcome = action(_presentity, now);
+        PresentityChanges changes = _presentity.TakeChanges();
+        Task<bool> durable = changes.HasWrites ? CommitAsync(changes) : Task.FromResult(true);
+        if (changes.Notifies.Count > 0 || changes.History.Count > 0)
+            _effects = DispatchAsync(_effects, durable, responded ?? Task.CompletedTask, changes);
+        return new TurnResult(outcome, durable);
+    }
+
+    /// <summary>Reads without changing anything (the HTTP API's views).</summary>
+    public T Peek<T>(Func<Presentity, DateTimeOffset, T> read) => read(_presentity, _services.Time.GetUtcNow());
+
+    public async ValueTask OnDueAsync(DateTimeOffset now, CancellationToken ct)
+    {
+        var result = await RunAsync((p, at) =>
+        {
+            p.OnDue(at);
+            return null;
+        }, ct: ct).ConfigureAwait(false);
+        await result.Durable.ConfigureAwait(false);
+    }
+
+    /// <summary>A NOTIFY's outcome came back (RFC 6665 §4.2.2): a dead watcher is removed.</summary>
+    public ValueTask<TurnResult> OnNotifyResultAsync(string subscriptionId, int statusCode) =>
+        RunAsync((p, _) =>
+        {
+            p.OnNotifyResult(subscriptionId, statusCode);
+            return null;
+        });
+
+    internal static GrainWrite ToWrite(string aor, long expectedVersion, PresentityChanges changes, DateTimeOffset? nextDue) => new(
+        GrainType, aor, expectedVersion,
+        changes.Upserts.Select(u => new StoredItem(u.Kind, u.Key, u.Payload)).ToList(),
+        changes.Deletes.ToList(),
+        nextDue,
+        changes.History.Select(h => new HistoryRecord(h.At, PresentityItems.Serialize(h))).ToList());
+
+    private Task<bool> CommitAsync(PresentityChanges changes)
+    {
+        long expected = _version;
+        _version = expected + 1;
+        return CommitCoreAsync(ToWrite(Key, expected, changes, _presentity.NextDueAt));
+    }
+
+    private async Task<bool> CommitCoreAsync(GrainWrite write)
+    {
+        try
+        {
+            WriteResult result = await _services.Committer.CommitAsync(write).ConfigureAwait(false);
+            if (result.Status == WriteStatus.Committed)
+                return true;
+            // Someone else wrote this user (a second owner, or a write that failed before): never apply over
+            // it; the next turn re-reads the stored state.
+            PresenceLog.WriteConflict(_services.Logger, Key, write.ExpectedVersion);
+        }
+        catch (Exception ex)
+        {
+            PresenceLog.WriteFailed(_services.Logger, ex, Key);
+        }
+        _broken = true;
+        return false;
+    }
+
+    private async Task DispatchAsync(Task previous, Task<bool> durable, Task responded, PresentityChanges changes)
+    {
+        await previous.ConfigureAwait(false);
+        if (!await durable.ConfigureAwait(false))
+            return;
+        // The response to the request that caused these goes first (a SUBSCRIBE's 200 before its NOTIFY).
+        await Task.WhenAny(responded, Task.Delay(TimeSpan.FromSeconds(2), _services.Time)).ConfigureAwait(false);
+        foreach (var notify in changes.Notifies)
+            _services.Notifier.Send(Key, notify);
+        foreach (var entry in changes.History)
+            _services.Feed.Publish(Key, entry);
+    }
+
+    private async Task ReloadAsync(CancellationToken ct)
+    {
+        await _effects.ConfigureAwait(false);
+        var snapshot = await _services.Store.ReadAsync(GrainType, Key, ct).ConfigureAwait(false);
+        _version = snapshot?.Version ?? 0;
+        _presentity = Presentity.Load(
+            Key, snapshot?.Items.Select(i => (i.Kind, i.Key, i.Payload)) ?? [], _services.Time.GetUtcNow(), _services.Options);
+        _broken = false;
+        var changes = _presentity.TakeChanges();
+        if (changes.HasWrites)
+        {
+            var durable = CommitAsync(changes);
+            _effects = DispatchAsync(_effects, durable, Task.CompletedTask, changes);
+        }
+    }
+}

@@ -1,0 +1,55 @@
+using System.Globalization;
+using Presence.Core.Presentity;
+using Presence.Server.Presence;
+using Presence.Sip.Message;
+using Presence.Sip.Transactions;
+
+namespace Presence.Server.Sip.Handlers;
+
+/// <summary>The event state compositor for presence (RFC 3903 §6): PUBLISH to the grain of the To user.</summary>
+public sealed class PublishHandler(PresenceDirectory directory) : ISipRequestHandler
+{
+    public IReadOnlyList<string> Methods { get; } = [SipMethods.Publish];
+
+    public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
+    {
+        SipMessage request = transaction.Request;
+        // RFC 3903 §6 step 2: an event package this compositor does not handle is 489.
+        if (!EventPackages.IsPresence(request))
+        {
+            await transaction.RespondAsync(transaction.CreateResponse(489).Add(HeaderId.AllowEvents, EventPackages.Allowed)).ConfigureAwait(false);
+            return;
+        }
+        if (!AorResolver.TryFromTo(request, out string aor, out string error))
+        {
+            await transaction.RespondAsync(400, error).ConfigureAwait(false);
+            return;
+        }
+        if (request.HasMalformedExpires())
+        {
+            await transaction.RespondAsync(400, "Malformed Expires").ConfigureAwait(false);
+            return;
+        }
+        string? contentType = request.Body.Length > 0 ? request.GetContentType()?.Name : null;
+        if (request.Body.Length > 0 && contentType is null)
+        {
+            await transaction.RespondAsync(400, "Missing Or Malformed Content-Type").ConfigureAwait(false);
+            return;
+        }
+        var publish = new PublishRequest(
+            request.GetFirst(HeaderId.SipIfMatch)?.Trim(), request.GetExpires(), contentType,
+            request.Body.Length > 0 ? request.Body.ToArray() : null);
+        PresenceOutcome outcome = await directory.ExecuteAsync(aor, (p, now) => p.Publish(publish, now)).ConfigureAwait(false);
+
+        var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
+        if (outcome.EntityTag is { } etag)
+            response.Add(HeaderId.SipETag, etag);
+        if (outcome.IsSuccess && outcome.Expires is int expires)
+            response.Add(HeaderId.Expires, expires.ToString(CultureInfo.InvariantCulture));
+        if (outcome.MinExpires is int min)
+            response.Add(HeaderId.MinExpires, min.ToString(CultureInfo.InvariantCulture));
+        if (outcome.Accept is { } accept)
+            response.Add(HeaderId.Accept, string.Join(", ", accept));
+        await transaction.RespondAsync(response.Add(HeaderId.Server, SipRequestDispatcher.ServerName)).ConfigureAwait(false);
+    }
+}

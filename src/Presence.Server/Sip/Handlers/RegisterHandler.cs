@@ -1,0 +1,69 @@
+using System.Globalization;
+using Presence.Core.Presentity;
+using Presence.Server.Presence;
+using Presence.Sip.Headers;
+using Presence.Sip.Message;
+using Presence.Sip.Transactions;
+
+namespace Presence.Server.Sip.Handlers;
+
+/// <summary>The registrar (RFC 3261 §10.3): REGISTER to the grain of the To user.</summary>
+public sealed class RegisterHandler(PresenceDirectory directory) : ISipRequestHandler
+{
+    public IReadOnlyList<string> Methods { get; } = [SipMethods.Register];
+
+    public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
+    {
+        SipMessage request = transaction.Request;
+        if (!AorResolver.TryFromTo(request, out string aor, out string error))
+        {
+            await transaction.RespondAsync(400, error).ConfigureAwait(false);
+            return;
+        }
+        if (request.HasMalformedExpires())
+        {
+            await transaction.RespondAsync(400, "Malformed Expires").ConfigureAwait(false);
+            return;
+        }
+        if (!request.TryGetContacts(out var contacts, out error))
+        {
+            await transaction.RespondAsync(400, error).ConfigureAwait(false);
+            return;
+        }
+        var requested = new List<ContactRequest>();
+        foreach (var contact in contacts!.Contacts)
+        {
+            if (contact.Parameters.Contains("expires") && ContactHeader.ExpiresOf(contact) is null)
+            {
+                await transaction.RespondAsync(400, "Malformed Contact expires").ConfigureAwait(false);
+                return;
+            }
+            if (contact.Parameters.Contains("q") && ContactHeader.QOf(contact) is null)
+            {
+                await transaction.RespondAsync(400, "Malformed Contact q").ConfigureAwait(false);
+                return;
+            }
+            requested.Add(new ContactRequest(
+                contact.Uri.ToString(), ContactHeader.ExpiresOf(contact), ContactHeader.QOf(contact), contact.Parameters["+sip.instance"]));
+        }
+        var register = new RegisterRequest(
+            requested, contacts.IsWildcard, request.GetExpires(), request.CallId, request.CSeq, FlowToken.Format(transaction.Source));
+        PresenceOutcome outcome = await directory.ExecuteAsync(aor, (p, now) => p.Register(register, now)).ConfigureAwait(false);
+
+        var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
+        if (outcome.MinExpires is int min)
+            response.Add(HeaderId.MinExpires, min.ToString(CultureInfo.InvariantCulture));
+        if (outcome.IsSuccess && outcome.Bindings is { } bindings)
+        {
+            // RFC 3261 §10.3 step 8: the 200 lists every current binding with its remaining time.
+            DateTimeOffset now = DateTimeOffset.UtcNow;
+            foreach (var b in bindings)
+            {
+                response.Add(HeaderId.Contact, string.Create(CultureInfo.InvariantCulture,
+                    $"<{b.ContactUri}>;expires={b.SecondsLeft(now)};q={b.Q:0.###}"));
+            }
+            response.Add(HeaderId.Date, now.ToString("r", CultureInfo.InvariantCulture));
+        }
+        await transaction.RespondAsync(response.Add(HeaderId.Server, SipRequestDispatcher.ServerName)).ConfigureAwait(false);
+    }
+}

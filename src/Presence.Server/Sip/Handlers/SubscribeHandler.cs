@@ -1,0 +1,102 @@
+using System.Globalization;
+using Presence.Core.Presentity;
+using Presence.Server.Presence;
+using Presence.Sip.Headers;
+using Presence.Sip.Message;
+using Presence.Sip.Transactions;
+
+namespace Presence.Server.Sip.Handlers;
+
+/// <summary>The presence notifier (RFC 6665 §4.2, RFC 3856 §6): SUBSCRIBE to the grain of the To user.</summary>
+public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity identity) : ISipRequestHandler
+{
+    public IReadOnlyList<string> Methods { get; } = [SipMethods.Subscribe];
+
+    public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
+    {
+        SipMessage request = transaction.Request;
+        // RFC 6665 §4.2.1: an unknown event package is 489 with the ones we have in Allow-Events.
+        if (!EventPackages.IsPresence(request))
+        {
+            await transaction.RespondAsync(transaction.CreateResponse(489).Add(HeaderId.AllowEvents, EventPackages.Allowed)).ConfigureAwait(false);
+            return;
+        }
+        if (!AorResolver.TryFromTo(request, out string aor, out string error))
+        {
+            await transaction.RespondAsync(400, error).ConfigureAwait(false);
+            return;
+        }
+        NameAddress? from = request.GetFrom();
+        if (from?.Tag is not { } watcherTag)
+        {
+            await transaction.RespondAsync(400, "Missing From Tag").ConfigureAwait(false);
+            return;
+        }
+        // RFC 6665 §4.1.2 / RFC 3261 §12.1.1: the dialog needs the watcher's Contact as its remote target.
+        if (!request.TryGetContacts(out var contacts, out _) || contacts!.IsWildcard || contacts.Contacts.Count != 1)
+        {
+            await transaction.RespondAsync(400, "SUBSCRIBE Needs Exactly One Contact").ConfigureAwait(false);
+            return;
+        }
+        if (request.HasMalformedExpires())
+        {
+            await transaction.RespondAsync(400, "Malformed Expires").ConfigureAwait(false);
+            return;
+        }
+        if (!request.TryGetAddresses(HeaderId.RecordRoute, out var recordRoute, out error))
+        {
+            await transaction.RespondAsync(400, "Malformed Record-Route: " + error).ConfigureAwait(false);
+            return;
+        }
+        string? notifierTag = request.GetTo()!.Tag;
+        var subscribe = new SubscribeRequest(
+            request.CallId, watcherTag, notifierTag,
+            "sip:" + from.Uri.ToAor()[(from.Uri.SchemeText.Length + 1)..], from.Uri.ToString(),
+            contacts.Contacts[0].Uri.ToString(),
+            recordRoute.Select(r => r.ToString()).ToList(),
+            request.GetEvent()!.Id, request.GetExpires(), AcceptsPidf(request), FlowToken.Format(transaction.Source));
+
+        var responded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        PresenceOutcome outcome;
+        try
+        {
+            outcome = await directory.ExecuteAsync(aor, (p, now) => p.Subscribe(subscribe, now), responded.Task).ConfigureAwait(false);
+            if (outcome.NotifierTag is { } tag)
+                transaction.ToTag = tag;
+            var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
+            if (outcome.IsSuccess)
+            {
+                response.Add(HeaderId.Expires, outcome.Expires!.Value.ToString(CultureInfo.InvariantCulture))
+                    .Add(HeaderId.Contact, $"<{identity.ContactUri(transaction.Source.Transport)}>");
+                // RFC 3261 §12.1.1: a dialog-creating 2xx carries the Record-Route of the request.
+                foreach (string value in request.GetFields(HeaderId.RecordRoute))
+                    response.Add(HeaderId.RecordRoute, value);
+            }
+            if (outcome.MinExpires is int min)
+                response.Add(HeaderId.MinExpires, min.ToString(CultureInfo.InvariantCulture));
+            if (outcome.Accept is { } accept)
+                response.Add(HeaderId.Accept, string.Join(", ", accept));
+            await transaction.RespondAsync(response.Add(HeaderId.Server, SipRequestDispatcher.ServerName)).ConfigureAwait(false);
+        }
+        finally
+        {
+            responded.TrySetResult();
+        }
+    }
+
+    // RFC 3856 §6.7: PIDF is the default when there is no Accept header.
+    private static bool AcceptsPidf(SipMessage request)
+    {
+        if (!request.Has(HeaderId.Accept))
+            return true;
+        foreach (string value in request.GetValues(HeaderId.Accept))
+        {
+            string type = value.Split(';', 2)[0].Trim();
+            if (type.Equals("application/pidf+xml", StringComparison.OrdinalIgnoreCase)
+                || type.Equals("application/*", StringComparison.OrdinalIgnoreCase)
+                || type.Equals("*/*", StringComparison.Ordinal))
+                return true;
+        }
+        return false;
+    }
+}

@@ -1,0 +1,182 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Threading.Channels;
+using Presence.Sip.Headers;
+using Presence.Sip.Message;
+
+namespace Presence.Server.Tests.Infrastructure;
+
+/// <summary>
+/// A small UDP user agent for protocol tests: sends requests and waits for their final responses, answers the
+/// NOTIFYs it receives (200 unless told otherwise) and queues them for the test. Its socket outlives server
+/// restarts, as a real phone's would.
+/// </summary>
+public sealed class TestUserAgent : IAsyncDisposable
+{
+    private readonly Socket _socket;
+    private readonly IPEndPoint _server;
+    private readonly ConcurrentDictionary<string, TaskCompletionSource<SipMessage>> _pending = new();
+    private readonly Channel<SipMessage> _notifies = Channel.CreateUnbounded<SipMessage>();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+    private int _cseq = 1;
+
+    public TestUserAgent(int serverPort, string user)
+    {
+        _server = new IPEndPoint(IPAddress.Loopback, serverPort);
+        _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
+        Aor = $"sip:{user}@example.com";
+        _loop = Task.Run(ReceiveLoopAsync);
+    }
+
+    public string Aor { get; }
+
+    public int Port { get; }
+
+    public string Contact => $"sip:{Aor[4..Aor.IndexOf('@')]}@127.0.0.1:{Port}";
+
+    /// <summary>The status NOTIFYs are answered with (481 plays a watcher that has gone).</summary>
+    public int NotifyAnswer { get; set; } = 200;
+
+    public Task<SipMessage> RegisterAsync(int expires = 600) =>
+        SendAsync("REGISTER", "sip:example.com", Aor, Aor, $"Contact: <{Contact}>\r\nExpires: {expires}\r\n");
+
+    public Task<SipMessage> PublishAsync(string contentType, string? body, int expires = 600, string? etag = null, string @event = "presence") =>
+        SendAsync("PUBLISH", Aor, Aor, Aor,
+            $"Event: {@event}\r\nExpires: {expires}\r\n" + (etag is null ? string.Empty : $"SIP-If-Match: {etag}\r\n"),
+            body, contentType);
+
+    /// <summary>Subscribes to <paramref name="presentity"/>; returns the 200 (its To tag names the dialog).</summary>
+    public Task<SipMessage> SubscribeAsync(string presentity, int expires = 600, string? callId = null, string? toTag = null, string @event = "presence", int? cseq = null) =>
+        SendAsync("SUBSCRIBE", presentity, Aor, presentity,
+            $"Event: {@event}\r\nExpires: {expires}\r\nContact: <{Contact}>\r\nAccept: application/pidf+xml\r\n",
+            callId: callId, toTag: toTag, cseq: cseq);
+
+    public Task<SipMessage> InviteAsync(string target, string method = "INVITE") =>
+        SendAsync(method, target, Aor, target, $"Contact: <{Contact}>\r\n", method == "MESSAGE" ? "hello" : null, method == "MESSAGE" ? "text/plain" : null);
+
+    public async Task<SipMessage> SendAsync(
+        string method, string requestUri, string from, string to, string extraHeaders, string? body = null, string? contentType = null,
+        string? callId = null, string? toTag = null, int? cseq = null)
+    {
+        string branch = "z9hG4bK" + Guid.NewGuid().ToString("N")[..16];
+        int number = cseq ?? Interlocked.Increment(ref _cseq);
+        callId ??= Guid.NewGuid().ToString("N") + "@127.0.0.1";
+        string text = $"{method} {requestUri} SIP/2.0\r\n"
+            + $"Via: SIP/2.0/UDP 127.0.0.1:{Port};branch={branch};rport\r\n"
+            + "Max-Forwards: 70\r\n"
+            + $"From: <{from}>;tag=ua{Port}\r\n"
+            + $"To: <{to}>" + (toTag is null ? string.Empty : ";tag=" + toTag) + "\r\n"
+            + $"Call-ID: {callId}\r\n"
+            + $"CSeq: {number} {method}\r\n"
+            + extraHeaders
+            + (contentType is null ? string.Empty : $"Content-Type: {contentType}\r\n")
+            + $"Content-Length: {Encoding.UTF8.GetByteCount(body ?? string.Empty)}\r\n\r\n"
+            + body;
+        var tcs = new TaskCompletionSource<SipMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pending[branch] = tcs;
+        byte[] bytes = Encoding.UTF8.GetBytes(text);
+        // Retransmit like RFC 3261 timer E until an answer comes, for at most 8 s.
+        for (int attempt = 0; attempt < 6 && !tcs.Task.IsCompleted; attempt++)
+        {
+            await _socket.SendToAsync(bytes, SocketFlags.None, _server);
+            await Task.WhenAny(tcs.Task, Task.Delay(500 * (1 << Math.Min(attempt, 2))));
+        }
+        _pending.TryRemove(branch, out _);
+        return tcs.Task.IsCompleted ? await tcs.Task : throw new TimeoutException($"No final response to {method}.");
+    }
+
+    /// <summary>The next NOTIFY received (already answered), or a timeout.</summary>
+    public async Task<SipMessage> NextNotifyAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            return await _notifies.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException("No NOTIFY arrived.");
+        }
+    }
+
+    /// <summary>True when no NOTIFY arrives within <paramref name="wait"/>.</summary>
+    public async Task<bool> NoNotifyWithinAsync(TimeSpan wait)
+    {
+        await Task.Delay(wait);
+        return !_notifies.Reader.TryPeek(out _);
+    }
+
+    private async Task ReceiveLoopAsync()
+    {
+        var buffer = new byte[65_536];
+        while (!_stop.IsCancellationRequested)
+        {
+            SocketReceiveFromResult r;
+            try
+            {
+                r = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
+            }
+            catch (Exception) when (_stop.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (SocketException)
+            {
+                continue;
+            }
+            var parsed = SipParser.Parse(buffer.AsSpan(0, r.ReceivedBytes).ToArray());
+            if (!parsed.Success)
+                continue;
+            var message = parsed.Message!;
+            if (message.IsResponse)
+            {
+                if (message.StatusCode >= 200 && message.TopVia?.Branch is { } b && _pending.TryGetValue(b, out var tcs))
+                    tcs.TrySetResult(message);
+                continue;
+            }
+            if (message.Method == SipMethods.Notify)
+            {
+                var answer = SipMessageBuilder.ResponseTo(message, NotifyAnswer, toTag: null).ToArray();
+                await _socket.SendToAsync(answer, SocketFlags.None, r.RemoteEndPoint);
+                if (NotifyAnswer == 200 && !IsRetransmission(message))
+                    _notifies.Writer.TryWrite(message);
+            }
+        }
+    }
+
+    private readonly ConcurrentDictionary<string, byte> _seen = new();
+
+    private bool IsRetransmission(SipMessage notify) => !_seen.TryAdd(notify.CallId + "/" + notify.CSeq, 0);
+
+    public static string ExtendedOf(SipMessage notify)
+    {
+        string xml = Encoding.UTF8.GetString(notify.Body.Span);
+        int start = xml.IndexOf("extended>", StringComparison.Ordinal);
+        return start < 0 ? "-" : xml[(start + 9)..xml.IndexOf('<', start)];
+    }
+
+    public static string? NoteOf(SipMessage notify)
+    {
+        string xml = Encoding.UTF8.GetString(notify.Body.Span);
+        int start = xml.IndexOf("<note>", StringComparison.Ordinal);
+        return start < 0 ? null : System.Net.WebUtility.HtmlDecode(xml[(start + 6)..xml.IndexOf("</note>", start, StringComparison.Ordinal)]);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        _socket.Dispose();
+        try
+        {
+            await _loop;
+        }
+        catch (Exception)
+        {
+        }
+    }
+}
