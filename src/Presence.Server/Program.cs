@@ -1,18 +1,24 @@
 using Microsoft.Extensions.Options;
+using Presence.Server.Http;
 using Presence.Server.Presence;
 using Presence.Server.Sip;
 
-var builder = Host.CreateApplicationBuilder(args);
+var builder = WebApplication.CreateBuilder(args);
 // Presence first: hosted services start in order and stop in reverse, so the store is open before the first
 // SIP request and closes after the last one.
 builder.Services.AddPresence(builder.Configuration);
 builder.Services.AddSipEndpoint(builder.Configuration);
+builder.Services.AddPresenceApi(builder.Configuration);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
+builder.WebHost.UseUrls((builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
-using var host = builder.Build();
+await using var app = builder.Build();
+app.MapPresenceApi();
 try
 {
-    await host.RunAsync();
+    // The token is made (or read) at start, so its location is logged before the first call needs it.
+    app.Services.GetRequiredService<ApiToken>();
+    await app.RunAsync();
     return 0;
 }
 catch (OptionsValidationException ex)

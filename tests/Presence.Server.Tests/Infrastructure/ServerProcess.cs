@@ -30,6 +30,20 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public int TlsPort { get; }
 
+    /// <summary>The bearer token the test servers are started with.</summary>
+    public const string ApiToken = "test-token-0123456789";
+
+    /// <summary>The HTTP API's base address.</summary>
+    public Uri? HttpBase { get; private set; }
+
+    /// <summary>An HTTP client for the API, with the token.</summary>
+    public HttpClient CreateApiClient()
+    {
+        var client = new HttpClient { BaseAddress = HttpBase ?? throw new InvalidOperationException("The HTTP API is not listening."), Timeout = TimeSpan.FromSeconds(30) };
+        client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", ApiToken);
+        return client;
+    }
+
     public string Host { get; private init; } = "127.0.0.1";
 
     public int ProcessId => _process.Id;
@@ -57,6 +71,7 @@ public sealed class ServerProcess : IAsyncDisposable
     {
         int port = FreePort(listenAddress);
         string data = Directory.CreateTempSubdirectory("presence-server-").FullName;
+        int httpPort = FreePort(listenAddress.Contains(':', StringComparison.Ordinal) ? "127.0.0.1" : listenAddress);
         int tlsPort = tls is null ? 0 : FreePort(listenAddress);
         var args = new List<string>
         {
@@ -65,6 +80,8 @@ public sealed class ServerProcess : IAsyncDisposable
             $"--Sip:TcpPort={port}",
             $"--Sip:TlsPort={tlsPort}",
             $"--Presence:DatabasePath={Path.Combine(data, "presence.db")}",
+            $"--Http:Urls=http://127.0.0.1:{httpPort}",
+            $"--Http:Token={ApiToken}",
             "--Logging:LogLevel:Default=Debug",
             "--Logging:Console:FormatterName=simple",
         };
@@ -74,7 +91,8 @@ public sealed class ServerProcess : IAsyncDisposable
             args.Add($"--Sip:Tls:KeyPath={t.KeyPath}");
         }
         args.AddRange(extraArgs);
-        return await LaunchAsync(args, port, tlsPort, listenAddress, data, tls is null ? 2 : 3);
+        // Two SIP listeners (three with TLS) and the HTTP API.
+        return await LaunchAsync(args, port, tlsPort, listenAddress, data, tls is null ? 3 : 4);
     }
 
     /// <summary>
@@ -155,8 +173,11 @@ public sealed class ServerProcess : IAsyncDisposable
             return;
         lock (_output)
             _output.AppendLine(line);
-        if (line.Contains("SIP listening on", StringComparison.Ordinal) && Interlocked.Increment(ref _listeners) >= _expectedListeners)
+        if ((line.Contains("SIP listening on", StringComparison.Ordinal) || line.Contains("Now listening on: http", StringComparison.Ordinal))
+            && Interlocked.Increment(ref _listeners) >= _expectedListeners)
             _ready.TrySetResult();
+        if (line.Contains("Now listening on: http", StringComparison.Ordinal))
+            HttpBase ??= new Uri(line[(line.IndexOf("http", StringComparison.Ordinal))..].Trim());
     }
 
     /// <summary>A port free for both UDP and TCP on the address.</summary>

@@ -1,0 +1,66 @@
+using Presence.Core.Documents;
+using Presence.Core.Model;
+using Presence.Server.Presence;
+
+namespace Presence.Server.Http;
+
+/// <summary>A user's presence as the HTTP API returns it.</summary>
+public sealed record PresenceJson(
+    string Aor,
+    string Status,
+    string Basic,
+    string? Note,
+    IReadOnlyList<ContactJson> Contacts,
+    IReadOnlyList<RegistrationJson> Registrations,
+    IReadOnlyList<AlternativeContactJson> AlternativeContacts,
+    string? Voicemail,
+    IReadOnlyList<string> Activities,
+    DoNotDisturbJson DoNotDisturb,
+    int Publications,
+    int Watchers)
+{
+    public static PresenceJson From(PresenceView view, DateTimeOffset now) => new(
+        view.Aor,
+        StatusName(view.Composite.Status),
+        view.Composite.IsOpen ? "open" : "closed",
+        view.Composite.Note,
+        view.Composite.RegisteredContacts.Concat(view.Composite.AlternativeContacts)
+            .Select(c => new ContactJson(c.Uri, c.Priority, c.Registered)).ToList(),
+        view.Bindings.Select(b => new RegistrationJson(b.ContactUri, b.SecondsLeft(now), b.Q)).ToList(),
+        view.Settings.AlternativeContacts.Select(a => new AlternativeContactJson(a.Uri, a.Priority)).ToList(),
+        view.Composite.VoicemailUri,
+        view.Composite.Activities,
+        new DoNotDisturbJson(view.Settings.DoNotDisturb, view.Settings.DndComment),
+        view.Publications,
+        view.Watchers);
+
+    /// <summary>The extended status as the README and the PIDF extension spell it.</summary>
+    public static string StatusName(ExtendedStatus status) => status switch
+    {
+        ExtendedStatus.Available => "available",
+        ExtendedStatus.Busy => "busy",
+        ExtendedStatus.Ringing => "ringing",
+        ExtendedStatus.DoNotDisturb => "donotdisturb",
+        _ => "unreachable",
+    };
+}
+
+public sealed record ContactJson(string Uri, double Priority, bool Registered);
+
+public sealed record RegistrationJson(string Contact, int ExpiresIn, double Q);
+
+public sealed record AlternativeContactJson(string Uri, double Priority);
+
+/// <summary>The user's own DND setting (a client's PUBLISH can declare DND too; <c>status</c> shows the result).</summary>
+public sealed record DoNotDisturbJson(bool Active, string? Comment);
+
+public sealed record DndRequest(string? Comment);
+
+public sealed record VoicemailRequest(string? Uri);
+
+public sealed record HistoryJson(DateTimeOffset At, string Status, string? Note, string Cause)
+{
+    public static HistoryJson From(HistoryEntry entry) => new(entry.At, PresenceJson.StatusName(entry.Status), entry.Note, entry.Cause);
+}
+
+public sealed record ProblemJson(string Error);
