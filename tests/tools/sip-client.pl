@@ -22,8 +22,8 @@
 #       -> RESPONSE subscribe <code> reason=<reason>
 #   refresh <watcher-aor> <presentity-aor> <expires>
 #       -> RESPONSE refresh <code>
-#   notify-answer <code>
-#       -> RESPONSE notify-answer <code>
+#   notify-answer <code>|none
+#       -> RESPONSE notify-answer <code>|none   (none: NOTIFYs stay unanswered)
 #   invite <from-aor> <to-aor>
 #       -> RESPONSE invite <code> reason=<r> contacts=<uris|-> warning=<w|->
 #   message <from-aor> <to-aor> <text-base64|->
@@ -447,7 +447,7 @@ sub cmd_refresh {
 sub cmd_notify_answer {
     my ($name, $code) = @_;
     return emit("ERROR notify-answer: bad code '$code'")
-	if $code !~ m{^[2-6]\d\d$};
+	if $code !~ m{^[2-6]\d\d$} && $code ne 'none';
     $notify_code = $code;
     emit("RESPONSE notify-answer $code");
 }
@@ -581,7 +581,10 @@ sub on_notify {
 	$sub->{target} = $c;
     }
 
-    $ep->new_response($ctx, $request->create_response($notify_code), $leg, $from);
+    # 'none': leave the NOTIFY unanswered (a watcher that went away);
+    # Net::SIP drops its retransmissions as duplicates of the last request
+    $ep->new_response($ctx, $request->create_response($notify_code), $leg, $from)
+	if $notify_code ne 'none';
 
     my $state = $request->get_header('subscription-state');
     $state = defined $state ? $state =~ s{\s+}{}gr : '-';
