@@ -1,3 +1,4 @@
+using Presence.Sip.Transactions;
 using Presence.Sip.Headers;
 using Presence.Sip.Message;
 
@@ -9,6 +10,25 @@ internal static class AorResolver
 {
     public static bool TryFromTo(SipMessage request, out string aor, out string error) =>
         TryAor(request.GetTo()?.Uri, "To", out aor, out error);
+
+    /// <summary>
+    /// The checks REGISTER, PUBLISH and SUBSCRIBE share: the To user, and an Expires that is a number if present.
+    /// Answers 400 itself and returns null when either is wrong.
+    /// </summary>
+    public static async ValueTask<string?> ToUserOrRejectAsync(ServerTransaction transaction)
+    {
+        if (!TryFromTo(transaction.Request, out string aor, out string error))
+        {
+            await transaction.RespondAsync(400, error).ConfigureAwait(false);
+            return null;
+        }
+        if (transaction.Request.HasMalformedExpires())
+        {
+            await transaction.RespondAsync(400, "Malformed Expires").ConfigureAwait(false);
+            return null;
+        }
+        return aor;
+    }
 
     public static bool TryFromRequestUri(SipMessage request, out string aor, out string error)
     {

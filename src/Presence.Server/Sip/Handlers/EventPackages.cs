@@ -1,3 +1,4 @@
+using Presence.Sip.Transactions;
 using Presence.Sip.Message;
 
 namespace Presence.Server.Sip.Handlers;
@@ -6,6 +7,16 @@ namespace Presence.Server.Sip.Handlers;
 internal static class EventPackages
 {
     public const string Allowed = "presence";
+
+    /// <summary>RFC 6665 §4.2.1 / RFC 3903 §6 step 2: an event package not served here is 489 with Allow-Events.
+    /// Returns false after answering so.</summary>
+    public static async ValueTask<bool> AcceptOrRejectAsync(ServerTransaction transaction)
+    {
+        if (IsPresence(transaction.Request))
+            return true;
+        await transaction.RespondAsync(transaction.CreateResponse(489).Add(HeaderId.AllowEvents, Allowed)).ConfigureAwait(false);
+        return false;
+    }
 
     public static bool IsPresence(SipMessage request) =>
         request.GetEvent() is { } e && string.Equals(e.Package, "presence", StringComparison.OrdinalIgnoreCase);

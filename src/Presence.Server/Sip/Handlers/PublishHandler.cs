@@ -14,22 +14,10 @@ public sealed class PublishHandler(PresenceDirectory directory) : ISipRequestHan
     public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
     {
         SipMessage request = transaction.Request;
-        // RFC 3903 §6 step 2: an event package this compositor does not handle is 489.
-        if (!EventPackages.IsPresence(request))
-        {
-            await transaction.RespondAsync(transaction.CreateResponse(489).Add(HeaderId.AllowEvents, EventPackages.Allowed)).ConfigureAwait(false);
+        if (!await EventPackages.AcceptOrRejectAsync(transaction).ConfigureAwait(false))
             return;
-        }
-        if (!AorResolver.TryFromTo(request, out string aor, out string error))
-        {
-            await transaction.RespondAsync(400, error).ConfigureAwait(false);
+        if (await AorResolver.ToUserOrRejectAsync(transaction).ConfigureAwait(false) is not { } aor)
             return;
-        }
-        if (request.HasMalformedExpires())
-        {
-            await transaction.RespondAsync(400, "Malformed Expires").ConfigureAwait(false);
-            return;
-        }
         string? contentType = request.Body.Length > 0 ? request.GetContentType()?.Name : null;
         if (request.Body.Length > 0 && contentType is null)
         {

@@ -15,17 +15,9 @@ public sealed class RegisterHandler(PresenceDirectory directory) : ISipRequestHa
     public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
     {
         SipMessage request = transaction.Request;
-        if (!AorResolver.TryFromTo(request, out string aor, out string error))
-        {
-            await transaction.RespondAsync(400, error).ConfigureAwait(false);
+        if (await AorResolver.ToUserOrRejectAsync(transaction).ConfigureAwait(false) is not { } aor)
             return;
-        }
-        if (request.HasMalformedExpires())
-        {
-            await transaction.RespondAsync(400, "Malformed Expires").ConfigureAwait(false);
-            return;
-        }
-        if (!request.TryGetContacts(out var contacts, out error))
+        if (!request.TryGetContacts(out var contacts, out string error))
         {
             await transaction.RespondAsync(400, error).ConfigureAwait(false);
             return;

@@ -15,17 +15,10 @@ public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity 
     public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
     {
         SipMessage request = transaction.Request;
-        // RFC 6665 §4.2.1: an unknown event package is 489 with the ones we have in Allow-Events.
-        if (!EventPackages.IsPresence(request))
-        {
-            await transaction.RespondAsync(transaction.CreateResponse(489).Add(HeaderId.AllowEvents, EventPackages.Allowed)).ConfigureAwait(false);
+        if (!await EventPackages.AcceptOrRejectAsync(transaction).ConfigureAwait(false))
             return;
-        }
-        if (!AorResolver.TryFromTo(request, out string aor, out string error))
-        {
-            await transaction.RespondAsync(400, error).ConfigureAwait(false);
+        if (await AorResolver.ToUserOrRejectAsync(transaction).ConfigureAwait(false) is not { } aor)
             return;
-        }
         NameAddress? from = request.GetFrom();
         if (from?.Tag is not { } watcherTag)
         {
@@ -38,12 +31,7 @@ public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity 
             await transaction.RespondAsync(400, "SUBSCRIBE Needs Exactly One Contact").ConfigureAwait(false);
             return;
         }
-        if (request.HasMalformedExpires())
-        {
-            await transaction.RespondAsync(400, "Malformed Expires").ConfigureAwait(false);
-            return;
-        }
-        if (!request.TryGetAddresses(HeaderId.RecordRoute, out var recordRoute, out error))
+        if (!request.TryGetAddresses(HeaderId.RecordRoute, out var recordRoute, out string error))
         {
             await transaction.RespondAsync(400, "Malformed Record-Route: " + error).ConfigureAwait(false);
             return;
