@@ -9,19 +9,22 @@ namespace Presence.Cluster.Runtime;
 internal sealed class DueSchedule<TGrain> : IDisposable where TGrain : IGrain
 {
     // A timer that fires a hair before its entry's time (clock granularity) re-arms at least this far on,
-    // so it cannot spin.
+    // so it does not spin through the last fraction of a millisecond.
     private static readonly TimeSpan MinimumDelay = TimeSpan.FromMilliseconds(1);
 
     private readonly PriorityQueue<Entry, DateTimeOffset> _queue = new();
     private readonly TimeProvider _time;
     private readonly TimeSpan _slack;
+    private readonly Action _fired;
     private readonly ITimer _timer;
     private DateTimeOffset? _armedFor;
 
+    /// <param name="fired">Called when the earliest due time has come (from a timer thread, or at once).</param>
     public DueSchedule(TimeProvider time, TimeSpan slack, Action fired)
     {
         _time = time;
         _slack = slack;
+        _fired = fired;
         _timer = time.CreateTimer(static state => ((Action)state!)(), fired, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
     }
 
@@ -80,9 +83,16 @@ internal sealed class DueSchedule<TGrain> : IDisposable where TGrain : IGrain
             return;
         }
 
-        var delay = dueAt - _time.GetUtcNow();
-        _timer.Change(delay < MinimumDelay ? MinimumDelay : delay, Timeout.InfiniteTimeSpan);
         _armedFor = dueAt;
+        var delay = dueAt - _time.GetUtcNow();
+        if (delay <= TimeSpan.Zero)
+        {
+            // Already due (an overdue grain just activated, say): no timer needed to say so.
+            _fired();
+            return;
+        }
+
+        _timer.Change(delay < MinimumDelay ? MinimumDelay : delay, Timeout.InfiniteTimeSpan);
     }
 
     private void Compact()

@@ -29,6 +29,12 @@ internal sealed class GrainSlot<TGrain>(string key) where TGrain : IGrain
     public DateTimeOffset? ScheduledDueAt { get; set; }
 
     /// <summary>
+    /// A due time the grain's expiry work left in the past; while the grain still reports it, the timer
+    /// stays on the retry time instead of firing again at once.
+    /// </summary>
+    public DateTimeOffset? StuckDueAt { get; set; }
+
+    /// <summary>
     /// Grows with every deactivation, so a timer entry made for an earlier activation is recognized and
     /// dropped instead of firing into the new one.
     /// </summary>
@@ -45,6 +51,7 @@ internal sealed class GrainSlot<TGrain>(string key) where TGrain : IGrain
         Grain = default!;
         IsActive = false;
         ScheduledDueAt = null;
+        StuckDueAt = null;
         Generation++;
     }
 }

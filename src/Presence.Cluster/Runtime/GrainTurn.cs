@@ -8,8 +8,18 @@ internal abstract class GrainTurn<TGrain> where TGrain : IGrain
 
     public abstract ValueTask RunAsync(TGrain grain, DateTimeOffset now, CancellationToken ct);
 
-    /// <summary>Reports the failure to whoever waits for the turn; true if someone does.</summary>
-    public abstract bool Fail(Exception exception);
+    /// <summary>
+    /// Hands the result to whoever waits, once the runtime has done its bookkeeping after the turn (the
+    /// due timer re-armed, the idle clock reset): a caller that sees the result sees those too.
+    /// </summary>
+    public virtual void Succeed()
+    {
+    }
+
+    /// <summary>Hands the failure to whoever waits for the turn, if anyone does (the worker logs it either way).</summary>
+    public virtual void Fail(Exception exception)
+    {
+    }
 
     /// <summary>True (and the waiter told) if the caller gave up before the turn started; it is then skipped.</summary>
     public virtual bool TryCancel() => false;
@@ -22,15 +32,16 @@ internal sealed class InvokeTurn<TGrain, T>(Func<TGrain, ValueTask<T>> turn, Can
     // Asynchronous continuations: the caller's code must not run inline on the grain's worker.
     private readonly TaskCompletionSource<T> _completion = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
+    private T? _result;
+
     public Task<T> Task => _completion.Task;
 
-    public override async ValueTask RunAsync(TGrain grain, DateTimeOffset now, CancellationToken runtimeCt)
-    {
-        var result = await turn(grain);
-        _completion.TrySetResult(result);
-    }
+    public override async ValueTask RunAsync(TGrain grain, DateTimeOffset now, CancellationToken runtimeCt) =>
+        _result = await turn(grain);
 
-    public override bool Fail(Exception exception) => _completion.TrySetException(exception);
+    public override void Succeed() => _completion.TrySetResult(_result!);
+
+    public override void Fail(Exception exception) => _completion.TrySetException(exception);
 
     public override bool TryCancel() => ct.IsCancellationRequested && _completion.TrySetCanceled(ct);
 }
@@ -40,8 +51,6 @@ internal sealed class PostedTurn<TGrain>(Func<TGrain, ValueTask> turn) : GrainTu
     where TGrain : IGrain
 {
     public override ValueTask RunAsync(TGrain grain, DateTimeOffset now, CancellationToken ct) => turn(grain);
-
-    public override bool Fail(Exception exception) => false;
 }
 
 /// <summary>The runtime's expiry turn: the grain's due time came.</summary>
@@ -52,8 +61,6 @@ internal sealed class DueTurn<TGrain> : GrainTurn<TGrain> where TGrain : IGrain
     public override bool IsDue => true;
 
     public override ValueTask RunAsync(TGrain grain, DateTimeOffset now, CancellationToken ct) => grain.OnDueAsync(now, ct);
-
-    public override bool Fail(Exception exception) => false;
 }
 
 /// <summary>
@@ -65,6 +72,4 @@ internal sealed class WakeTurn<TGrain> : GrainTurn<TGrain> where TGrain : IGrain
     public static readonly WakeTurn<TGrain> Instance = new();
 
     public override ValueTask RunAsync(TGrain grain, DateTimeOffset now, CancellationToken ct) => ValueTask.CompletedTask;
-
-    public override bool Fail(Exception exception) => false;
 }

@@ -16,7 +16,17 @@ internal sealed partial class PartitionWorker<TGrain>
         {
             // The expiry work did not move the due time on (it could not persist, say): try again a poll
             // interval later instead of at once, forever.
+            slot.StuckDueAt = dueAt;
             dueAt = _time.GetUtcNow() + _options.ReminderPollInterval;
+        }
+        else if (slot.StuckDueAt == dueAt)
+        {
+            // Other turns since have not moved it either; the retry already armed stands.
+            return;
+        }
+        else
+        {
+            slot.StuckDueAt = null;
         }
 
         if (slot.ScheduledDueAt != dueAt)

@@ -78,11 +78,7 @@ internal sealed partial class PartitionWorker<TGrain>
         {
             // A cancelled stop left this turn running: answer its caller, touch nothing else (this may be
             // running on the thread pool now, beside the stop).
-            if (failure is not null)
-            {
-                turn.Fail(failure);
-            }
-
+            Answer(turn, failure);
             _tracker.End();
             return;
         }
@@ -90,7 +86,6 @@ internal sealed partial class PartitionWorker<TGrain>
         slot.LastTurnEnded = _time.GetTimestamp();
         if (failure is not null)
         {
-            turn.Fail(failure);
             LogFailure(slot, turn, failure, activationFailed);
             if (slot.IsActive)
             {
@@ -116,7 +111,20 @@ internal sealed partial class PartitionWorker<TGrain>
             Forget(slot);
         }
 
+        Answer(turn, failure);
         _tracker.End();
+    }
+
+    private static void Answer(GrainTurn<TGrain> turn, Exception? failure)
+    {
+        if (failure is null)
+        {
+            turn.Succeed();
+        }
+        else
+        {
+            turn.Fail(failure);
+        }
     }
 
     private void LogFailure(GrainSlot<TGrain> slot, GrainTurn<TGrain> turn, Exception failure, bool activationFailed)

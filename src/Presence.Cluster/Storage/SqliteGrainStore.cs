@@ -67,8 +67,8 @@ public sealed class SqliteGrainStore : IGrainStore
                 _writer = new SqliteWriter(connection, _logger);
             }
 
-            var from = SqliteSchema.Migrate(_writeConnection, _logger);
-            StorageLog.Opened(_logger, _dataSource, Math.Max(from, SqliteSchema.LatestVersion));
+            SqliteSchema.Migrate(_writeConnection, _logger);
+            StorageLog.Opened(_logger, _dataSource, SqliteSchema.LatestVersion);
         }
         finally
         {

@@ -56,8 +56,8 @@ internal static class SqliteSchema
 
     public static int LatestVersion => Steps.Length;
 
-    /// <summary>Brings the database to <see cref="LatestVersion"/>; returns the version it was at.</summary>
-    public static int Migrate(SqliteConnection connection, ILogger logger)
+    /// <summary>Brings the database to <see cref="LatestVersion"/>, applying the steps it has not had yet.</summary>
+    public static void Migrate(SqliteConnection connection, ILogger logger)
     {
         // BEGIN IMMEDIATE (the provider's default) takes the write lock first, so two processes that
         // initialize one file at once migrate one after the other instead of both applying step 1.
@@ -91,8 +91,6 @@ internal static class SqliteSchema
         {
             StorageLog.Migrated(logger, current, LatestVersion);
         }
-
-        return current;
     }
 
     private static void Execute(SqliteConnection connection, SqliteTransaction transaction, string sql)

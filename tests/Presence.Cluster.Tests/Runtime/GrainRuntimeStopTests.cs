@@ -48,9 +48,15 @@ public sealed class GrainRuntimeStopTests
     {
         await using var harness = await RuntimeHarness.StartAsync();
         var runtime = harness.Runtime;
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var released = new TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stuck = runtime.InvokeAsync("sip:alice@example.com", async _ => await released.Task);
+        var stuck = runtime.InvokeAsync("sip:alice@example.com", async _ =>
+        {
+            started.SetResult();
+            return await released.Task;
+        });
         var queued = runtime.InvokeAsync("sip:alice@example.com", grain => grain.IncrementAsync());
+        await started.Task.WaitAsync(Patience);
 
         using var giveUp = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
         await runtime.StopAsync(giveUp.Token).WaitAsync(Patience);

@@ -32,8 +32,9 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     }
 
     /// <summary>
-    /// Returns once every turn queued for the key so far has finished, bookkeeping included: the no-op
-    /// turn starts only after the previous turn's due timer was armed.
+    /// Returns once the key's worker has handled everything already sent to it (a timer that fired
+    /// during <see cref="ManualTimeProvider.Advance"/> included) and the key's turns queued so far have
+    /// finished: the no-op turn queues behind them all.
     /// </summary>
     public Task SettleAsync(string key) => Runtime.InvokeAsync(key, _ => ValueTask.FromResult(0));
 
