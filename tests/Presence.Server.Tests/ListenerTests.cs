@@ -92,6 +92,15 @@ public sealed class ListenerTests : IDisposable
         Assert.Contains("Sip:ListenAddress 'not-an-ip' is not an IP address.", ex.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Contradictory_expiry_rules_are_refused_with_a_message()
+    {
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => ServerProcess.StartAsync(extraArgs: ["--Presence:Rules:MinRegisterExpires=5000"]));
+        Assert.Contains("exit code 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("MinRegisterExpires (5000)", ex.Message, StringComparison.Ordinal);
+    }
+
     private (string Cert, string Key) WriteSelfSignedPem()
     {
         using var key = RSA.Create(2048);

@@ -29,12 +29,40 @@ public sealed class PresenceHostOptions
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
 
+/// <summary>Refuses expiry rules that contradict themselves, naming the setting.</summary>
+public sealed class PresenceHostOptionsValidator : IValidateOptions<PresenceHostOptions>
+{
+    public ValidateOptionsResult Validate(string? name, PresenceHostOptions options)
+    {
+        var failures = new List<string>();
+        var r = options.Rules;
+        void Bounds(string what, int min, int @default, int max)
+        {
+            if (min < 1 || min > @default || @default > max)
+                failures.Add($"Presence:Rules: need 1 <= Min{what}Expires ({min}) <= Default{what}Expires ({@default}) <= Max{what}Expires ({max}).");
+        }
+        Bounds("Register", r.MinRegisterExpires, r.DefaultRegisterExpires, r.MaxRegisterExpires);
+        Bounds("Publish", r.MinPublishExpires, r.DefaultPublishExpires, r.MaxPublishExpires);
+        Bounds("Subscribe", r.MinSubscribeExpires, r.DefaultSubscribeExpires, r.MaxSubscribeExpires);
+        if (r.MaxBindings < 1 || r.MaxPublications < 1 || r.MaxSubscriptions < 1 || r.MaxAlternativeContacts < 0)
+            failures.Add("Presence:Rules: the per-user caps must be at least 1.");
+        if (string.IsNullOrWhiteSpace(options.DatabasePath))
+            failures.Add("Presence:DatabasePath is empty.");
+        if (options.Workers is < 1 or > 256)
+            failures.Add("Presence:Workers must be between 1 and 256.");
+        if (options.IdleTimeout <= TimeSpan.Zero)
+            failures.Add("Presence:IdleTimeout must be positive.");
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+}
+
 public static class PresenceHostingExtensions
 {
     /// <summary>Wires users' presence: the SQLite store, group commit, the grain runtime, the SIP handlers.</summary>
     public static IServiceCollection AddPresence(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<PresenceHostOptions>().Bind(configuration.GetSection(PresenceHostOptions.Section));
+        services.AddOptions<PresenceHostOptions>().Bind(configuration.GetSection(PresenceHostOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<PresenceHostOptions>, PresenceHostOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value.Rules);
         services.AddSingleton<IGrainStore>(sp =>
         {
