@@ -66,7 +66,8 @@ public sealed class GrainRuntime<TGrain> : IAsyncDisposable where TGrain : IGrai
 
     /// <summary>
     /// Runs <paramref name="turn"/> on the key's grain after every turn queued before it, activating the
-    /// grain first if needed. The task carries the turn's result or exception. <paramref name="ct"/> stops
+    /// grain first if needed. The task carries the turn's result or exception, and completes only after
+    /// the runtime has re-armed the grain's due timer from the turn's outcome. <paramref name="ct"/> stops
     /// the wait; a turn that has not started by then is skipped, one that has runs to its end.
     /// </summary>
     public Task<T> InvokeAsync<T>(string key, Func<TGrain, ValueTask<T>> turn, CancellationToken ct = default)

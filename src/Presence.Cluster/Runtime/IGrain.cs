@@ -4,8 +4,9 @@ namespace Presence.Cluster.Runtime;
 /// A grain: the single owner of one key's state. The runtime runs its turns one at a time, in
 /// arrival order, on the worker that owns the key's partition; a turn may await, and other grains
 /// of that worker run meanwhile, but no other turn of this grain does. So grain code needs no locks.
-/// A grain must never block on a task (its continuation may need the very worker it blocks), and must
-/// not call itself through the runtime from inside a turn (the call would wait behind the turn forever).
+/// A grain must never block on a task (its continuation may need the very worker it blocks), and a turn
+/// must not await a call that comes back to the same grain, directly or through other grains: that call
+/// queues behind the waiting turn and neither ever finishes (Orleans' non-reentrant grains, likewise).
 /// </summary>
 public interface IGrain
 {

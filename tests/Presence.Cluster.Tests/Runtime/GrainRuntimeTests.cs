@@ -154,7 +154,7 @@ public sealed class GrainRuntimeTests
     }
 
     /// <summary>Two keys whose partitions land on the given workers.</summary>
-    internal static (string First, string Second) KeysOnWorkers(int firstWorker, int secondWorker, int workers)
+    private static (string First, string Second) KeysOnWorkers(int firstWorker, int secondWorker, int workers)
     {
         var partitions = new GrainRuntimeOptions().Partitions;
         string Find(int worker) => Enumerable.Range(0, 1000)
