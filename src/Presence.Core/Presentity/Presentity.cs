@@ -132,6 +132,23 @@ public sealed partial class Presentity
         return new PresenceOutcome(200);
     }
 
+    /// <summary>
+    /// Ends every registration and publication at once (the account was disabled): watchers hear that the user
+    /// is unreachable, or in DND if the user set it; settings and watchers stay.
+    /// </summary>
+    public PresenceOutcome EndSources(DateTimeOffset now)
+    {
+        foreach (var b in _bindings.Values.ToList())
+            RemoveBinding(b);
+        foreach (var p in _publications.Values.ToList())
+        {
+            _publications.Remove(p.EntityTag);
+            Changes.Delete(PresentityItems.PublicationKind, p.EntityTag);
+        }
+        Recompute(now, "disabled");
+        return new PresenceOutcome(200);
+    }
+
     // Removes what expired; true when anything did.
     private bool Expire(DateTimeOffset now)
     {

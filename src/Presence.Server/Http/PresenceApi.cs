@@ -36,7 +36,7 @@ public static class PresenceApi
         return app;
     }
 
-    private static async ValueTask<object?> RequireToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> RequireToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         var token = context.HttpContext.RequestServices.GetService(typeof(ApiToken)) as ApiToken;
         if (token is null || !token.Accepts(context.HttpContext.Request.Headers.Authorization))
@@ -172,7 +172,7 @@ public static class PresenceApi
     }
 
     /// <summary>"alice@example.com" or "sip:alice@example.com" → the AOR "sip:alice@example.com".</summary>
-    private static bool TryAor(string user, out string aor, out IResult problem)
+    internal static bool TryAor(string user, out string aor, out IResult problem)
     {
         aor = string.Empty;
         problem = Results.Empty;
@@ -189,5 +189,5 @@ public static class PresenceApi
     private static bool IsContactUri(string? text) =>
         text is not null && SipUri.TryParse(text, out var uri, out _) && uri!.Scheme is UriScheme.Sip or UriScheme.Sips or UriScheme.Tel;
 
-    private static IResult Bad(string message) => Results.Json(new ProblemJson(message), statusCode: 400);
+    internal static IResult Bad(string message) => Results.Json(new ProblemJson(message), statusCode: 400);
 }

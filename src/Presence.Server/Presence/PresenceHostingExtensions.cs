@@ -88,6 +88,9 @@ public static class PresenceHostingExtensions
                 sp.GetRequiredService<ILogger<GrainRuntime<PresentityGrain>>>());
         });
         services.AddSingleton<PresenceDirectory>();
+        services.AddOptions<Accounts.AuthOptions>().Bind(configuration.GetSection(Accounts.AuthOptions.Section));
+        services.AddSingleton<Accounts.AccountDirectory>();
+        services.AddSingleton<Accounts.SipAuthorizer>();
         services.AddSingleton<ISipRequestHandler, RegisterHandler>();
         services.AddSingleton<ISipRequestHandler, PublishHandler>();
         services.AddSingleton<ISipRequestHandler, SubscribeHandler>();

@@ -90,3 +90,23 @@ public sealed class RoutingAndStorageTests
         Assert.Equal("Lunch", history[2].Note);
     }
 }
+
+public sealed class EndSourcesTests
+{
+    [Fact]
+    public void Ending_the_sources_of_a_disabled_user_makes_it_unreachable_for_its_watchers()
+    {
+        var h = new PresentityHarness();
+        h.Register();
+        h.Publish(Pidf.OnThePhone());
+        h.Subscribe();
+        h.Take();
+        h.User.EndSources(h.Now);
+        var changes = h.Take();
+        Assert.Equal("unreachable", PresentityHarness.ExtendedOf(Assert.Single(changes.Notifies)));
+        Assert.Empty(h.User.Bindings);
+        Assert.Empty(h.User.Publications);
+        Assert.Single(h.User.Subscriptions);
+        Assert.Equal("disabled", Assert.Single(changes.History).Cause);
+    }
+}

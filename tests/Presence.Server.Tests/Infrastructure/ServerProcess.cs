@@ -66,8 +66,12 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Starts a server. Digest authentication is off unless <paramref name="auth"/> asks for it: the tests of
+    /// presence behaviour are not about credentials; the authentication tests turn it on.
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(
-        string listenAddress = "127.0.0.1", (string CertificatePath, string KeyPath)? tls = null, params string[] extraArgs)
+        string listenAddress = "127.0.0.1", (string CertificatePath, string KeyPath)? tls = null, bool auth = false, params string[] extraArgs)
     {
         int port = FreePort(listenAddress);
         string data = Directory.CreateTempSubdirectory("presence-server-").FullName;
@@ -82,6 +86,7 @@ public sealed class ServerProcess : IAsyncDisposable
             $"--Presence:DatabasePath={Path.Combine(data, "presence.db")}",
             $"--Http:Urls=http://127.0.0.1:{httpPort}",
             $"--Http:Token={ApiToken}",
+            $"--Auth:Enabled={(auth ? "true" : "false")}",
             "--Logging:LogLevel:Default=Debug",
             "--Logging:Console:FormatterName=simple",
         };

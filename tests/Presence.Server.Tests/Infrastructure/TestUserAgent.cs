@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Threading.Channels;
+using Presence.Sip.Auth;
 using Presence.Sip.Headers;
 using Presence.Sip.Message;
 
@@ -39,6 +40,9 @@ public sealed class TestUserAgent : IAsyncDisposable
 
     public string Contact => $"sip:{Aor[4..Aor.IndexOf('@')]}@127.0.0.1:{Port}";
 
+    /// <summary>Digest credentials (user part and password) used to answer a 401; null answers nothing.</summary>
+    public (string User, string Password)? Credentials { get; set; }
+
     /// <summary>The status NOTIFYs are answered with (481 plays a watcher that has gone).</summary>
     public int NotifyAnswer { get; set; } = 200;
 
@@ -63,9 +67,34 @@ public sealed class TestUserAgent : IAsyncDisposable
         string method, string requestUri, string from, string to, string extraHeaders, string? body = null, string? contentType = null,
         string? callId = null, string? toTag = null, int? cseq = null)
     {
+        callId ??= Guid.NewGuid().ToString("N") + "@127.0.0.1";
+        var response = await SendOnceAsync(method, requestUri, from, to, extraHeaders, body, contentType, callId, toTag, cseq);
+        if (response.StatusCode != 401 || Credentials is not { } credentials)
+            return response;
+        // RFC 7616 §3.4: answer the first challenge offered (the server lists SHA-256 first).
+        var challenge = response.GetFields(HeaderId.WwwAuthenticate).First();
+        string realm = Param(challenge, "realm"), nonce = Param(challenge, "nonce");
+        var algorithm = challenge.Contains("SHA-256", StringComparison.Ordinal) ? DigestAlgorithm.Sha256 : DigestAlgorithm.Md5;
+        string ha1 = DigestHash.ComputeHa1(algorithm, credentials.User, realm, credentials.Password);
+        string cnonce = Guid.NewGuid().ToString("N")[..16];
+        string digest = DigestHash.ComputeResponse(algorithm, ha1, nonce, "00000001", cnonce, "auth", method, requestUri);
+        string authorization = $"Authorization: Digest username=\"{credentials.User}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{requestUri}\", "
+            + $"response=\"{digest}\", algorithm={(algorithm == DigestAlgorithm.Sha256 ? "SHA-256" : "MD5")}, qop=auth, nc=00000001, cnonce=\"{cnonce}\"\r\n";
+        return await SendOnceAsync(method, requestUri, from, to, extraHeaders + authorization, body, contentType, callId, toTag, null);
+    }
+
+    private static string Param(string challenge, string name)
+    {
+        int start = challenge.IndexOf(name + "=\"", StringComparison.Ordinal) + name.Length + 2;
+        return challenge[start..challenge.IndexOf('"', start)];
+    }
+
+    private async Task<SipMessage> SendOnceAsync(
+        string method, string requestUri, string from, string to, string extraHeaders, string? body, string? contentType,
+        string callId, string? toTag, int? cseq)
+    {
         string branch = "z9hG4bK" + Guid.NewGuid().ToString("N")[..16];
         int number = cseq ?? Interlocked.Increment(ref _cseq);
-        callId ??= Guid.NewGuid().ToString("N") + "@127.0.0.1";
         string text = $"{method} {requestUri} SIP/2.0\r\n"
             + $"Via: SIP/2.0/UDP 127.0.0.1:{Port};branch={branch};rport\r\n"
             + "Max-Forwards: 70\r\n"

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Presence.Core.Presentity;
+using Presence.Server.Accounts;
 using Presence.Server.Presence;
 using Presence.Sip.Message;
 using Presence.Sip.Transactions;
@@ -7,7 +8,7 @@ using Presence.Sip.Transactions;
 namespace Presence.Server.Sip.Handlers;
 
 /// <summary>The event state compositor for presence (RFC 3903 §6): PUBLISH to the grain of the To user.</summary>
-public sealed class PublishHandler(PresenceDirectory directory) : ISipRequestHandler
+public sealed class PublishHandler(PresenceDirectory directory, SipAuthorizer authorizer) : ISipRequestHandler
 {
     public IReadOnlyList<string> Methods { get; } = [SipMethods.Publish];
 
@@ -17,6 +18,8 @@ public sealed class PublishHandler(PresenceDirectory directory) : ISipRequestHan
         if (!await EventPackages.AcceptOrRejectAsync(transaction).ConfigureAwait(false))
             return;
         if (await AorResolver.ToUserOrRejectAsync(transaction).ConfigureAwait(false) is not { } aor)
+            return;
+        if (!await authorizer.AuthenticateAsAsync(transaction, aor).ConfigureAwait(false))
             return;
         string? contentType = request.Body.Length > 0 ? request.GetContentType()?.Name : null;
         if (request.Body.Length > 0 && contentType is null)

@@ -1,5 +1,6 @@
 using System.Globalization;
 using Presence.Core.Presentity;
+using Presence.Server.Accounts;
 using Presence.Server.Presence;
 using Presence.Sip.Headers;
 using Presence.Sip.Message;
@@ -8,7 +9,7 @@ using Presence.Sip.Transactions;
 namespace Presence.Server.Sip.Handlers;
 
 /// <summary>The registrar (RFC 3261 §10.3): REGISTER to the grain of the To user.</summary>
-public sealed class RegisterHandler(PresenceDirectory directory) : ISipRequestHandler
+public sealed class RegisterHandler(PresenceDirectory directory, SipAuthorizer authorizer) : ISipRequestHandler
 {
     public IReadOnlyList<string> Methods { get; } = [SipMethods.Register];
 
@@ -16,6 +17,8 @@ public sealed class RegisterHandler(PresenceDirectory directory) : ISipRequestHa
     {
         SipMessage request = transaction.Request;
         if (await AorResolver.ToUserOrRejectAsync(transaction).ConfigureAwait(false) is not { } aor)
+            return;
+        if (!await authorizer.AuthenticateAsAsync(transaction, aor).ConfigureAwait(false))
             return;
         if (!request.TryGetContacts(out var contacts, out string error))
         {

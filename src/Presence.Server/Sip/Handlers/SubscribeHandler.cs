@@ -1,5 +1,6 @@
 using System.Globalization;
 using Presence.Core.Presentity;
+using Presence.Server.Accounts;
 using Presence.Server.Presence;
 using Presence.Sip.Headers;
 using Presence.Sip.Message;
@@ -8,7 +9,7 @@ using Presence.Sip.Transactions;
 namespace Presence.Server.Sip.Handlers;
 
 /// <summary>The presence notifier (RFC 6665 §4.2, RFC 3856 §6): SUBSCRIBE to the grain of the To user.</summary>
-public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity identity) : ISipRequestHandler
+public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity identity, SipAuthorizer authorizer) : ISipRequestHandler
 {
     public IReadOnlyList<string> Methods { get; } = [SipMethods.Subscribe];
 
@@ -36,10 +37,19 @@ public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity 
             await transaction.RespondAsync(400, "Malformed Record-Route: " + error).ConfigureAwait(false);
             return;
         }
+        if (!from.Uri.IsSip || string.IsNullOrEmpty(from.Uri.User))
+        {
+            await transaction.RespondAsync(400, "From Is Not A SIP User").ConfigureAwait(false);
+            return;
+        }
+        string watcherAor = "sip:" + from.Uri.ToAor()[(from.Uri.SchemeText.Length + 1)..];
+        // The watcher is who the credentials say, not just who From claims.
+        if (!await authorizer.AuthenticateAsAsync(transaction, watcherAor).ConfigureAwait(false))
+            return;
         string? notifierTag = request.GetTo()!.Tag;
         var subscribe = new SubscribeRequest(
             request.CallId, watcherTag, notifierTag,
-            "sip:" + from.Uri.ToAor()[(from.Uri.SchemeText.Length + 1)..], from.Uri.ToString(),
+            watcherAor, from.Uri.ToString(),
             contacts.Contacts[0].Uri.ToString(),
             recordRoute.Select(r => r.ToString()).ToList(),
             request.GetEvent()!.Id, request.GetExpires(), AcceptsPidf(request), FlowToken.Format(transaction.Source));
