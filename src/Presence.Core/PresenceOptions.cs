@@ -1,3 +1,5 @@
+using Presence.Core.Model;
+
 namespace Presence.Core;
 
 /// <summary>The presence rules an operator may tune; defaults follow common practice and the RFCs' advice.</summary>
@@ -39,6 +41,9 @@ public sealed record PresenceOptions
 
     /// <summary>Most alternative contacts a user may set (default 8).</summary>
     public int MaxAlternativeContacts { get; init; } = 8;
+
+    /// <summary>Who may watch whom when the user has no rule of its own (default: own domain allowed, others confirm).</summary>
+    public WatcherPolicy Watchers { get; init; } = new();
 
     public static PresenceOptions Default { get; } = new();
 }

@@ -15,6 +15,7 @@ builder.WebHost.UseUrls((builder.Configuration[$"{HttpApiOptions.Section}:Urls"]
 await using var app = builder.Build();
 app.MapPresenceApi();
 app.MapAccountApi();
+app.MapRulesApi();
 try
 {
     // The token is made (or read) at start, so its location is logged before the first call needs it.

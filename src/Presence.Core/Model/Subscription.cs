@@ -7,7 +7,7 @@ public enum SubscriptionState : byte
 }
 
 /// <summary>
-/// A watcher's subscription to this user's presence: the dialog it lives in (RFC 6665 §4.1.2, RFC 3261 §12)
+/// A watcher's subscription to this user's presence (<see cref="Decision"/>: what the user's rules allow it to see): the dialog it lives in (RFC 6665 §4.1.2, RFC 3261 §12)
 /// and when it ends. The notifier's (our) tag identifies it among the user's subscriptions.
 /// </summary>
 public sealed record Subscription(
@@ -23,7 +23,8 @@ public sealed record Subscription(
     DateTimeOffset ExpiresAt,
     SubscriptionState State,
     string? Flow,
-    long CSeqReserved)
+    long CSeqReserved,
+    WatcherAction Decision = WatcherAction.Allow)
 {
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 

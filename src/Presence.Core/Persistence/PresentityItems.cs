@@ -16,6 +16,7 @@ public static class PresentityItems
     public const string SubscriptionKind = "subscription";
     public const string SettingsKind = "settings";
     public const string CompositeKind = "composite";
+    public const string RulesKind = "rules";
 
     public static byte[] Serialize(Binding binding) => JsonSerializer.SerializeToUtf8Bytes(binding, ItemJson.Default.Binding);
 
@@ -24,6 +25,10 @@ public static class PresentityItems
     public static byte[] Serialize(UserSettings settings) => JsonSerializer.SerializeToUtf8Bytes(settings, ItemJson.Default.UserSettings);
 
     public static byte[] Serialize(StoredComposite composite) => JsonSerializer.SerializeToUtf8Bytes(composite, ItemJson.Default.StoredComposite);
+
+    public static byte[] Serialize(IReadOnlyList<WatcherRule> rules) => JsonSerializer.SerializeToUtf8Bytes(rules.ToList(), ItemJson.Default.ListWatcherRule);
+
+    public static List<WatcherRule>? ReadRules(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.ListWatcherRule);
 
     public static byte[] Serialize(HistoryEntry entry) => JsonSerializer.SerializeToUtf8Bytes(entry, ItemJson.Default.HistoryEntry);
 
@@ -64,4 +69,5 @@ internal sealed record StoredPublication(string EntityTag, DateTimeOffset Expire
 [JsonSerializable(typeof(StoredComposite))]
 [JsonSerializable(typeof(StoredPublication))]
 [JsonSerializable(typeof(HistoryEntry))]
+[JsonSerializable(typeof(List<WatcherRule>))]
 internal sealed partial class ItemJson : JsonSerializerContext;

@@ -24,15 +24,21 @@ public sealed partial class Presentity
 
         if (request.NotifierTag is null)
         {
+            WatcherAction decision = _options.Watchers.Decide(Aor, request.WatcherAor, _rules);
+            // SPEC.md "Who may see what": a blocked watcher is refused (RFC 3856 §6.6: 403).
+            if (decision == WatcherAction.Block)
+                return new PresenceOutcome(403, "Watcher Not Allowed");
             string tag = NewTag();
             var subscription = new Subscription(
                 tag, request.CallId, request.WatcherTag, tag, request.WatcherAor, request.WatcherUri, request.RemoteTarget,
-                request.RouteSet, request.EventId, now.AddSeconds(expires), SubscriptionState.Active, request.Flow, CSeqReserved: 0);
+                request.RouteSet, request.EventId, now.AddSeconds(expires),
+                decision == WatcherAction.Confirm ? SubscriptionState.Pending : SubscriptionState.Active,
+                request.Flow, CSeqReserved: 0, decision);
             if (expires == 0)
             {
                 // RFC 6665 §4.4.3: a fetch is a subscription that ends with its first NOTIFY.
                 _nextCSeq[tag] = 1;
-                Notify(subscription, "terminated;reason=timeout", document, terminal: true, stored: false);
+                Notify(subscription, "terminated;reason=timeout", DocumentFor(subscription, document), terminal: true, stored: false);
                 return new PresenceOutcome(200) { NotifierTag = tag, Expires = 0 };
             }
             if (_subscriptions.Count >= _options.MaxSubscriptions)
@@ -40,7 +46,7 @@ public sealed partial class Presentity
             _subscriptions[tag] = subscription;
             _nextCSeq[tag] = 1;
             Reserve(subscription with { CSeqReserved = CSeqBlock });
-            Notify(_subscriptions[tag], $"active;expires={expires}", document, terminal: false);
+            NotifyState(_subscriptions[tag], expires, document);
             return new PresenceOutcome(200) { NotifierTag = tag, Expires = expires };
         }
 
@@ -58,8 +64,7 @@ public sealed partial class Presentity
         _subscriptions[refreshed.Id] = refreshed;
         Changes.Upsert(PresentityItems.SubscriptionKind, refreshed.Id, PresentityItems.Serialize(refreshed));
         // RFC 6665 §4.2.1.2: a refresh is answered with a NOTIFY too.
-        if (refreshed.State == SubscriptionState.Active)
-            Notify(_subscriptions[refreshed.Id], $"active;expires={expires}", document, terminal: false);
+        NotifyState(_subscriptions[refreshed.Id], expires, document);
         return new PresenceOutcome(200) { NotifierTag = refreshed.NotifierTag, Expires = expires };
     }
 
@@ -80,14 +85,29 @@ public sealed partial class Presentity
     {
         _subscriptions.Remove(subscription.Id);
         Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);
-        Notify(subscription, "terminated;reason=" + reason, document ?? PidfWriter.Write(ToDocument(Composite(now))), terminal: true, stored: false);
+        // A rejected watcher learns nothing more (RFC 6665 §4.2.2: "rejected" carries no state).
+        byte[] body = reason == "rejected" ? [] : DocumentFor(subscription, document ?? PidfWriter.Write(ToDocument(Composite(now))));
+        Notify(subscription, "terminated;reason=" + reason, body, terminal: true, stored: false);
         _nextCSeq.Remove(subscription.Id);
     }
+
+    /// <summary>The NOTIFY of a subscription's current state: active with what it may see, or pending without a body
+    /// (RFC 3856 §6.6: no presence information leaks before the user has decided).</summary>
+    private void NotifyState(Subscription subscription, int expires, byte[] document)
+    {
+        string state = subscription.State == SubscriptionState.Pending ? $"pending;expires={expires}" : $"active;expires={expires}";
+        Notify(subscription, state, DocumentFor(subscription, document), terminal: false);
+    }
+
+    /// <summary>What a watcher may see of <paramref name="document"/>: all of it, closed only, or nothing.</summary>
+    private byte[] DocumentFor(Subscription subscription, byte[] document) => subscription.State == SubscriptionState.Pending
+        ? []
+        : subscription.Decision == WatcherAction.PoliteBlock ? PidfWriter.WriteClosedOnly(Aor) : document;
 
     private void Notify(Subscription subscription, string state, byte[] document, bool terminal, bool stored = true)
     {
         long cseq = NextCSeq(subscription, stored);
-        Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, PidfWriter.ContentType, terminal));
+        Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, document.Length == 0 ? string.Empty : PidfWriter.ContentType, terminal));
     }
 
     /// <summary>

@@ -17,6 +17,7 @@ public sealed partial class Presentity
     private readonly Dictionary<string, Subscription> _subscriptions = new(StringComparer.Ordinal);
     private readonly Dictionary<string, long> _nextCSeq = new(StringComparer.Ordinal);
     private readonly PresenceOptions _options;
+    private readonly Dictionary<string, WatcherAction> _rules = new(StringComparer.OrdinalIgnoreCase);
     private UserSettings _settings = UserSettings.Empty;
     private StoredComposite? _lastSent;
 
@@ -88,6 +89,10 @@ public sealed partial class Presentity
                     break;
                 case PresentityItems.SettingsKind when PresentityItems.ReadSettings(payload) is { } u:
                     presentity._settings = u;
+                    break;
+                case PresentityItems.RulesKind when PresentityItems.ReadRules(payload) is { } rules:
+                    foreach (var rule in rules)
+                        presentity._rules[rule.Watcher] = rule.Action;
                     break;
                 case PresentityItems.CompositeKind when PresentityItems.ReadComposite(payload) is { } c:
                     presentity._lastSent = c;
@@ -189,7 +194,8 @@ public sealed partial class Presentity
         Changes.Upsert(PresentityItems.CompositeKind, string.Empty, PresentityItems.Serialize(_lastSent));
         if (statusChanged)
             Changes.History.Add(new HistoryEntry(now, composite.Status, composite.Note, cause));
-        foreach (var s in _subscriptions.Values.Where(s => s.State == SubscriptionState.Active).ToList())
+        // Politely blocked watchers always see the same closed document, so a change never reaches them.
+        foreach (var s in _subscriptions.Values.Where(s => s.State == SubscriptionState.Active && s.Decision == WatcherAction.Allow).ToList())
             Notify(s, $"active;expires={s.SecondsLeft(now)}", document, terminal: false);
     }
 

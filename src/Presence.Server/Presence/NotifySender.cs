@@ -53,8 +53,10 @@ public sealed class NotifySender(IServiceProvider services, LocalIdentity identi
             .Add(HeaderId.Event, s.EventId is null ? "presence" : "presence;id=" + s.EventId)
             .Add(HeaderId.SubscriptionState, notify.SubscriptionState)
             .Add(HeaderId.Contact, $"<{identity.ContactUri(destination.Transport)}>")
-            .Add(HeaderId.Server, SipRequestDispatcher.ServerName)
-            .WithBody(notify.ContentType, notify.Body);
+            .Add(HeaderId.Server, SipRequestDispatcher.ServerName);
+        // A pending or rejected watcher's NOTIFY has no body (RFC 3856 §6.6), hence no Content-Type either.
+        if (notify.Body.Length > 0)
+            request.WithBody(notify.ContentType, notify.Body);
         var transaction = layer.SendRequest(destination, request, branch);
         Interlocked.Increment(ref _sent);
         _ = AwaitResultAsync(aor, notify, transaction);

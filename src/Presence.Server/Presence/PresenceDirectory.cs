@@ -41,6 +41,10 @@ public sealed class PresenceDirectory
             aor, p.Composite(now), p.Document(now), p.Bindings.Where(b => b.IsLive(now)).ToList(),
             p.Publications.Count(x => x.IsLive(now)), p.Subscriptions.Count, p.Settings))), ct);
 
+    /// <summary>Reads something of a user without changing it.</summary>
+    public Task<T> PeekAsync<T>(string aor, Func<Presentity, DateTimeOffset, T> read, CancellationToken ct = default) =>
+        _runtime.InvokeAsync(aor, g => ValueTask.FromResult(g.Peek(read)), ct);
+
     public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string aor, DateTimeOffset? since, int max, CancellationToken ct = default)
     {
         var records = await _store.ReadHistoryAsync(PresentityGrain.GrainType, aor, since, max, ct).ConfigureAwait(false);

@@ -24,13 +24,13 @@ public sealed class TestUserAgent : IAsyncDisposable
     private readonly Task _loop;
     private int _cseq = 1;
 
-    public TestUserAgent(int serverPort, string user)
+    public TestUserAgent(int serverPort, string user, string domain = "example.com")
     {
         _server = new IPEndPoint(IPAddress.Loopback, serverPort);
         _socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
-        Aor = $"sip:{user}@example.com";
+        Aor = $"sip:{user}@{domain}";
         _loop = Task.Run(ReceiveLoopAsync);
     }
 
