@@ -119,7 +119,7 @@ public sealed class PresenceProtocolTests
 
         var unknownEvent = await bob.SubscribeAsync(alice.Aor, @event: "weather");
         Assert.Equal(489, unknownEvent.StatusCode);
-        Assert.Equal("presence", unknownEvent.GetFirst(HeaderId.AllowEvents));
+        Assert.Equal("presence, presence.winfo", unknownEvent.GetFirst(HeaderId.AllowEvents));
         Assert.Equal(489, (await alice.PublishAsync(Pidf, Document(string.Empty), @event: "dialog")).StatusCode);
 
         var noSuchTag = await alice.PublishAsync(Pidf, body: null, etag: "0123456789abcdef");

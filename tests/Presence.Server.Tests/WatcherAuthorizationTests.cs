@@ -83,3 +83,39 @@ public sealed class WatcherAuthorizationTests
         Assert.Equal(403, (await spy.SubscribeAsync("sip:alice@example.com")).StatusCode);
     }
 }
+
+/// <summary>presence.winfo (RFC 3857) against the real server.</summary>
+public sealed class WatcherInfoProtocolTests
+{
+    [Fact]
+    public async Task Alice_sees_her_watchers_and_pending_requests_over_sip()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        await using var alice = new TestUserAgent(server.Port, "alice");
+        await using var bob = new TestUserAgent(server.Port, "bob");
+        await using var eve = new TestUserAgent(server.Port, "eve", "elsewhere.example");
+        using var api = server.CreateApiClient();
+
+        await bob.SubscribeAsync(alice.Aor);
+        var winfo = await alice.SubscribeAsync(alice.Aor, @event: "presence.winfo");
+        Assert.Equal(200, winfo.StatusCode);
+        var full = await alice.NextNotifyAsync();
+        Assert.Equal("presence.winfo", full.GetFirst(HeaderId.Event));
+        Assert.Equal("application/watcherinfo+xml", full.GetFirst(HeaderId.ContentType));
+        string fullXml = Encoding.UTF8.GetString(full.Body.Span);
+        Assert.Contains("state=\"full\"", fullXml, StringComparison.Ordinal);
+        Assert.Contains(">sip:bob@example.com</watcher>", fullXml, StringComparison.Ordinal);
+
+        await eve.SubscribeAsync(alice.Aor);
+        string pending = Encoding.UTF8.GetString((await alice.NextNotifyAsync()).Body.Span);
+        Assert.Contains("state=\"partial\"", pending, StringComparison.Ordinal);
+        Assert.Contains("status=\"pending\" event=\"subscribe\">sip:eve@elsewhere.example</watcher>", pending, StringComparison.Ordinal);
+
+        await api.PutAsJsonAsync("/api/users/alice@example.com/rules", new { watcher = "eve@elsewhere.example", action = "allow" });
+        string approved = Encoding.UTF8.GetString((await alice.NextNotifyAsync()).Body.Span);
+        Assert.Contains("status=\"active\" event=\"approved\">sip:eve@elsewhere.example</watcher>", approved, StringComparison.Ordinal);
+
+        // Bob may not see alice's watchers.
+        Assert.Equal(403, (await bob.SubscribeAsync(alice.Aor, @event: "presence.winfo")).StatusCode);
+    }
+}

@@ -24,8 +24,17 @@ public sealed record Subscription(
     SubscriptionState State,
     string? Flow,
     long CSeqReserved,
-    WatcherAction Decision = WatcherAction.Allow)
+    WatcherAction Decision = WatcherAction.Allow,
+    string Package = Subscription.PresencePackage)
 {
+    /// <summary>RFC 3856: the presence event package.</summary>
+    public const string PresencePackage = "presence";
+
+    /// <summary>RFC 3857: watcher information about presence subscriptions, for the user itself.</summary>
+    public const string WatcherInfoPackage = "presence.winfo";
+
+    public bool IsWatcherInfo => Package == WatcherInfoPackage;
+
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 
     public int SecondsLeft(DateTimeOffset now) => (int)Math.Max(0, Math.Ceiling((ExpiresAt - now).TotalSeconds));

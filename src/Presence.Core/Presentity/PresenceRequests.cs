@@ -13,7 +13,8 @@ public sealed record RegisterRequest(
 /// <summary>A PUBLISH of event state (RFC 3903 §4): initial, refresh, modify or remove, told apart by If-Match and body.</summary>
 public sealed record PublishRequest(string? IfMatch, int? Expires, string? ContentType, byte[]? Body);
 
-/// <summary>A SUBSCRIBE to this user's presence (RFC 6665 §4.2.1, RFC 3856). A notifier tag marks an in-dialog refresh.</summary>
+/// <summary>A SUBSCRIBE to this user's presence (RFC 6665 §4.2.1, RFC 3856) or to its watcher information (RFC 3857).
+/// A notifier tag marks an in-dialog refresh; <see cref="AcceptsDocument"/> says the watcher takes the package's format.</summary>
 public sealed record SubscribeRequest(
     string CallId,
     string WatcherTag,
@@ -24,8 +25,9 @@ public sealed record SubscribeRequest(
     IReadOnlyList<string> RouteSet,
     string? EventId,
     int? Expires,
-    bool AcceptsPidf,
-    string? Flow);
+    bool AcceptsDocument,
+    string? Flow,
+    string Package = Subscription.PresencePackage);
 
 /// <summary>
 /// The answer to a request, in domain terms; the SIP host turns it into a response. Only the fields that fit

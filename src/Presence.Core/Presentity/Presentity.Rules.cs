@@ -24,7 +24,7 @@ public sealed partial class Presentity
             PresentityItems.Serialize(_rules.Select(r => new WatcherRule(r.Key, r.Value)).OrderBy(r => r.Watcher, StringComparer.Ordinal).ToList()));
 
         byte[] document = PidfWriter.Write(ToDocument(Composite(now)));
-        foreach (var s in _subscriptions.Values.ToList())
+        foreach (var s in _subscriptions.Values.Where(s => !s.IsWatcherInfo).ToList())
         {
             WatcherAction decision = _options.Watchers.Decide(Aor, s.WatcherAor, _rules);
             if (decision == s.Decision)
@@ -42,6 +42,8 @@ public sealed partial class Presentity
             _subscriptions[s.Id] = changed;
             Changes.Upsert(PresentityItems.SubscriptionKind, changed.Id, PresentityItems.Serialize(changed));
             NotifyState(changed, changed.SecondsLeft(now), document);
+            WatcherChanged(changed, changed.State == SubscriptionState.Pending ? "pending" : "active",
+                changed.State == SubscriptionState.Pending ? "subscribe" : "approved", now);
         }
         return new PresenceOutcome(200);
     }

@@ -13,9 +13,13 @@ public sealed partial class Presentity
     public PresenceOutcome Subscribe(SubscribeRequest request, DateTimeOffset now)
     {
         Expire(now);
-        // RFC 3856 §6.7 / RFC 6665 §4.2.1.1: a watcher that cannot take PIDF gets 406.
-        if (!request.AcceptsPidf)
-            return new PresenceOutcome(406) { Accept = [PidfWriter.ContentType] };
+        bool winfo = request.Package == Subscription.WatcherInfoPackage;
+        // RFC 3856 §6.7 / RFC 6665 §4.2.1.1: a watcher that cannot take the package's format gets 406.
+        if (!request.AcceptsDocument)
+            return new PresenceOutcome(406) { Accept = [winfo ? WatcherInfoWriter.ContentType : PidfWriter.ContentType] };
+        // RFC 3857 §5.1: who watches a user is the user's own business.
+        if (winfo && !string.Equals(request.WatcherAor, Aor, StringComparison.OrdinalIgnoreCase))
+            return new PresenceOutcome(403, "Only The User May See Its Watchers");
         int expires = request.Expires ?? _options.DefaultSubscribeExpires;
         if (expires > 0 && expires < _options.MinSubscribeExpires)
             return new PresenceOutcome(423) { MinExpires = _options.MinSubscribeExpires };
@@ -24,7 +28,7 @@ public sealed partial class Presentity
 
         if (request.NotifierTag is null)
         {
-            WatcherAction decision = _options.Watchers.Decide(Aor, request.WatcherAor, _rules);
+            WatcherAction decision = winfo ? WatcherAction.Allow : _options.Watchers.Decide(Aor, request.WatcherAor, _rules);
             // SPEC.md "Who may see what": a blocked watcher is refused (RFC 3856 §6.6: 403).
             if (decision == WatcherAction.Block)
                 return new PresenceOutcome(403, "Watcher Not Allowed");
@@ -33,7 +37,7 @@ public sealed partial class Presentity
                 tag, request.CallId, request.WatcherTag, tag, request.WatcherAor, request.WatcherUri, request.RemoteTarget,
                 request.RouteSet, request.EventId, now.AddSeconds(expires),
                 decision == WatcherAction.Confirm ? SubscriptionState.Pending : SubscriptionState.Active,
-                request.Flow, CSeqReserved: 0, decision);
+                request.Flow, CSeqReserved: 0, decision, request.Package);
             if (expires == 0)
             {
                 // RFC 6665 §4.4.3: a fetch is a subscription that ends with its first NOTIFY.
@@ -47,6 +51,8 @@ public sealed partial class Presentity
             _nextCSeq[tag] = 1;
             Reserve(subscription with { CSeqReserved = CSeqBlock });
             NotifyState(_subscriptions[tag], expires, document);
+            if (!winfo)
+                WatcherChanged(subscription, subscription.State == SubscriptionState.Pending ? "pending" : "active", "subscribe", now);
             return new PresenceOutcome(200) { NotifierTag = tag, Expires = expires };
         }
 
@@ -72,13 +78,15 @@ public sealed partial class Presentity
     /// The outcome of a NOTIFY (RFC 6665 §4.2.2): a 481, a timeout or a transport failure (reported as 408 and 503)
     /// ends the subscription without another NOTIFY; other answers leave it as it is.
     /// </summary>
-    public void OnNotifyResult(string subscriptionId, int statusCode)
+    public void OnNotifyResult(string subscriptionId, int statusCode, DateTimeOffset now)
     {
         if (statusCode is not (481 or 408 or 503) || !_subscriptions.TryGetValue(subscriptionId, out var subscription))
             return;
         _subscriptions.Remove(subscription.Id);
         _nextCSeq.Remove(subscription.Id);
         Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);
+        if (!subscription.IsWatcherInfo)
+            WatcherChanged(subscription, "terminated", "deactivated", now);
     }
 
     private void Terminate(Subscription subscription, string reason, DateTimeOffset now, byte[]? document = null)
@@ -89,6 +97,8 @@ public sealed partial class Presentity
         byte[] body = reason == "rejected" ? [] : DocumentFor(subscription, document ?? PidfWriter.Write(ToDocument(Composite(now))));
         Notify(subscription, "terminated;reason=" + reason, body, terminal: true, stored: false);
         _nextCSeq.Remove(subscription.Id);
+        if (!subscription.IsWatcherInfo)
+            WatcherChanged(subscription, "terminated", reason == "rejected" ? "rejected" : "timeout", now);
     }
 
     /// <summary>The NOTIFY of a subscription's current state: active with what it may see, or pending without a body
@@ -100,14 +110,17 @@ public sealed partial class Presentity
     }
 
     /// <summary>What a watcher may see of <paramref name="document"/>: all of it, closed only, or nothing.</summary>
-    private byte[] DocumentFor(Subscription subscription, byte[] document) => subscription.State == SubscriptionState.Pending
-        ? []
+    private byte[] DocumentFor(Subscription subscription, byte[] document) =>
+        subscription.IsWatcherInfo ? WatcherInfoFull(subscription)
+        : subscription.State == SubscriptionState.Pending ? []
         : subscription.Decision == WatcherAction.PoliteBlock ? PidfWriter.WriteClosedOnly(Aor) : document;
 
     private void Notify(Subscription subscription, string state, byte[] document, bool terminal, bool stored = true)
     {
         long cseq = NextCSeq(subscription, stored);
-        Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, document.Length == 0 ? string.Empty : PidfWriter.ContentType, terminal));
+        string contentType = document.Length == 0 ? string.Empty
+            : subscription.IsWatcherInfo ? WatcherInfoWriter.ContentType : PidfWriter.ContentType;
+        Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, contentType, terminal));
     }
 
     /// <summary>

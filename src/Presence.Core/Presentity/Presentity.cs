@@ -103,6 +103,9 @@ public sealed partial class Presentity
         foreach (var s in presentity._subscriptions.Values.ToList())
         {
             presentity._nextCSeq[s.Id] = s.CSeqReserved + 1;
+            // Partial watcher information is relative to the last document; after a restart, start again from a full one.
+            if (s.IsWatcherInfo)
+                presentity._watcherInfoNeedsFull.Add(s.Id);
             presentity.Reserve(s with { CSeqReserved = s.CSeqReserved + CSeqBlock });
         }
         presentity.Expire(now);
@@ -195,7 +198,7 @@ public sealed partial class Presentity
         if (statusChanged)
             Changes.History.Add(new HistoryEntry(now, composite.Status, composite.Note, cause));
         // Politely blocked watchers always see the same closed document, so a change never reaches them.
-        foreach (var s in _subscriptions.Values.Where(s => s.State == SubscriptionState.Active && s.Decision == WatcherAction.Allow).ToList())
+        foreach (var s in _subscriptions.Values.Where(s => s.State == SubscriptionState.Active && s.Decision == WatcherAction.Allow && !s.IsWatcherInfo).ToList())
             Notify(s, $"active;expires={s.SecondsLeft(now)}", document, terminal: false);
     }
 

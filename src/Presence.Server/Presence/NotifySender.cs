@@ -50,7 +50,7 @@ public sealed class NotifySender(IServiceProvider services, LocalIdentity identi
             .Add(HeaderId.To, $"<{s.WatcherUri}>;tag={s.WatcherTag}")
             .Add(HeaderId.CallId, s.CallId)
             .Add(HeaderId.CSeq, notify.CSeq.ToString(CultureInfo.InvariantCulture) + " NOTIFY")
-            .Add(HeaderId.Event, s.EventId is null ? "presence" : "presence;id=" + s.EventId)
+            .Add(HeaderId.Event, s.EventId is null ? s.Package : s.Package + ";id=" + s.EventId)
             .Add(HeaderId.SubscriptionState, notify.SubscriptionState)
             .Add(HeaderId.Contact, $"<{identity.ContactUri(destination.Transport)}>")
             .Add(HeaderId.Server, SipRequestDispatcher.ServerName);

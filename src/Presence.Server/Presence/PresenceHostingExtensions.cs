@@ -108,6 +108,7 @@ public sealed class PresenceStoreService(
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         capabilities.AddEventPackage("presence");
+        capabilities.AddEventPackage("presence.winfo");
         capabilities.AddAccept("application/pidf+xml");
         capabilities.AddAccept("application/dialog-info+xml");
         await store.InitializeAsync(cancellationToken).ConfigureAwait(false);

@@ -70,9 +70,9 @@ public sealed class PresentityGrain : IGrain
 
     /// <summary>A NOTIFY's outcome came back (RFC 6665 §4.2.2): a dead watcher is removed.</summary>
     public ValueTask<TurnResult> OnNotifyResultAsync(string subscriptionId, int statusCode) =>
-        RunAsync((p, _) =>
+        RunAsync((p, now) =>
         {
-            p.OnNotifyResult(subscriptionId, statusCode);
+            p.OnNotifyResult(subscriptionId, statusCode, now);
             return null;
         });
 

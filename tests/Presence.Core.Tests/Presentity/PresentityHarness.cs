@@ -25,7 +25,7 @@ internal sealed class PresentityHarness
     public PresenceOutcome Subscribe(string callId = "sub-1", string? notifierTag = null, int? expires = 600, string watcherTag = "w1") =>
         User.Subscribe(new SubscribeRequest(
             callId, watcherTag, notifierTag, "sip:bob@example.com", "sip:bob@example.com", "sip:bob@192.0.2.9:5060",
-            [], null, expires, AcceptsPidf: true, Flow: "udp:192.0.2.9:5060"), Now);
+            [], null, expires, AcceptsDocument: true, Flow: "udp:192.0.2.9:5060"), Now);
 
     public PresentityChanges Take() => User.TakeChanges();
 

@@ -105,7 +105,7 @@ public sealed class SubscriptionTests
         var h = new PresentityHarness();
         string tag = h.Subscribe().NotifierTag!;
         h.Take();
-        h.User.OnNotifyResult(tag, status);
+        h.User.OnNotifyResult(tag, status, h.Now);
         Assert.Equal(removed ? 0 : 1, h.User.Subscriptions.Count);
         h.Register();
         Assert.Equal(removed ? 0 : 1, h.Take().Notifies.Count);
@@ -116,7 +116,7 @@ public sealed class SubscriptionTests
     {
         var h = new PresentityHarness();
         var outcome = h.User.Subscribe(new SubscribeRequest(
-            "c", "w", null, "sip:bob@example.com", "sip:bob@example.com", "sip:bob@192.0.2.9", [], null, 600, AcceptsPidf: false, null), h.Now);
+            "c", "w", null, "sip:bob@example.com", "sip:bob@example.com", "sip:bob@192.0.2.9", [], null, 600, AcceptsDocument: false, null), h.Now);
         Assert.Equal(406, outcome.StatusCode);
     }
 

@@ -57,7 +57,8 @@ public sealed class TestUserAgent : IAsyncDisposable
     /// <summary>Subscribes to <paramref name="presentity"/>; returns the 200 (its To tag names the dialog).</summary>
     public Task<SipMessage> SubscribeAsync(string presentity, int expires = 600, string? callId = null, string? toTag = null, string @event = "presence", int? cseq = null) =>
         SendAsync("SUBSCRIBE", presentity, Aor, presentity,
-            $"Event: {@event}\r\nExpires: {expires}\r\nContact: <{Contact}>\r\nAccept: application/pidf+xml\r\n",
+            $"Event: {@event}\r\nExpires: {expires}\r\nContact: <{Contact}>\r\n"
+            + $"Accept: {(@event == "presence.winfo" ? "application/watcherinfo+xml" : "application/pidf+xml")}\r\n",
             callId: callId, toTag: toTag, cseq: cseq);
 
     public Task<SipMessage> InviteAsync(string target, string method = "INVITE") =>

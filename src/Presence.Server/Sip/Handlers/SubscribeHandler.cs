@@ -1,4 +1,5 @@
 using System.Globalization;
+using Presence.Core.Model;
 using Presence.Core.Presentity;
 using Presence.Server.Accounts;
 using Presence.Server.Presence;
@@ -16,8 +17,9 @@ public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity 
     public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
     {
         SipMessage request = transaction.Request;
-        if (!await EventPackages.AcceptOrRejectAsync(transaction).ConfigureAwait(false))
+        if (!await EventPackages.AcceptOrRejectAsync(transaction, watcherInfoToo: true).ConfigureAwait(false))
             return;
+        bool winfo = EventPackages.IsWatcherInfo(request);
         if (await AorResolver.ToUserOrRejectAsync(transaction).ConfigureAwait(false) is not { } aor)
             return;
         NameAddress? from = request.GetFrom();
@@ -52,7 +54,9 @@ public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity 
             watcherAor, from.Uri.ToString(),
             contacts.Contacts[0].Uri.ToString(),
             recordRoute.Select(r => r.ToString()).ToList(),
-            request.GetEvent()!.Id, request.GetExpires(), AcceptsPidf(request), FlowToken.Format(transaction.Source));
+            request.GetEvent()!.Id, request.GetExpires(),
+            Accepts(request, winfo ? "application/watcherinfo+xml" : "application/pidf+xml"), FlowToken.Format(transaction.Source),
+            winfo ? Subscription.WatcherInfoPackage : Subscription.PresencePackage);
 
         var responded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         PresenceOutcome outcome;
@@ -82,15 +86,15 @@ public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity 
         }
     }
 
-    // RFC 3856 §6.7: PIDF is the default when there is no Accept header.
-    private static bool AcceptsPidf(SipMessage request)
+    // RFC 3856 §6.7 / RFC 3857 §5.1: the package's format is the default when there is no Accept header.
+    private static bool Accepts(SipMessage request, string mediaType)
     {
         if (!request.Has(HeaderId.Accept))
             return true;
         foreach (string value in request.GetValues(HeaderId.Accept))
         {
             string type = value.Split(';', 2)[0].Trim();
-            if (type.Equals("application/pidf+xml", StringComparison.OrdinalIgnoreCase)
+            if (type.Equals(mediaType, StringComparison.OrdinalIgnoreCase)
                 || type.Equals("application/*", StringComparison.OrdinalIgnoreCase)
                 || type.Equals("*/*", StringComparison.Ordinal))
                 return true;
