@@ -119,3 +119,31 @@ public sealed class WatcherInfoProtocolTests
         Assert.Equal(403, (await bob.SubscribeAsync(alice.Aor, @event: "presence.winfo")).StatusCode);
     }
 }
+
+/// <summary>Central group rules from configuration, with groups set through the provisioning API.</summary>
+public sealed class GroupPolicyTests
+{
+    [Fact]
+    public async Task Contractors_may_never_watch_executives()
+    {
+        await using var server = await ServerProcess.StartAsync(extraArgs:
+        [
+            "--Presence:Rules:Watchers:Groups:0:Watchers=contractors",
+            "--Presence:Rules:Watchers:Groups:0:Presentities=executives",
+            "--Presence:Rules:Watchers:Groups:0:Action=Block",
+        ]);
+        using var api = server.CreateApiClient();
+        foreach (var (aor, groups) in new[] { ("ceo@example.com", "executives"), ("temp@example.com", "contractors"), ("staff@example.com", "staff") })
+        {
+            Assert.Equal(HttpStatusCode.Created, (await api.PostAsJsonAsync("/api/users", new { aor, password = "long-enough" })).StatusCode);
+            Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync($"/api/users/{aor}/groups", new[] { groups })).StatusCode);
+        }
+        await using var temp = new TestUserAgent(server.Port, "temp");
+        await using var staff = new TestUserAgent(server.Port, "staff");
+        Assert.Equal(403, (await temp.SubscribeAsync("sip:ceo@example.com")).StatusCode);
+        Assert.Equal(200, (await staff.SubscribeAsync("sip:ceo@example.com")).StatusCode);
+        Assert.Equal(200, (await temp.SubscribeAsync("sip:staff@example.com")).StatusCode);
+        using var user = JsonDocument.Parse(await api.GetStringAsync("/api/users/temp@example.com"));
+        Assert.Equal("contractors", user.RootElement.GetProperty("groups")[0].GetString());
+    }
+}

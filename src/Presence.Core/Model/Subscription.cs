@@ -25,7 +25,8 @@ public sealed record Subscription(
     string? Flow,
     long CSeqReserved,
     WatcherAction Decision = WatcherAction.Allow,
-    string Package = Subscription.PresencePackage)
+    string Package = Subscription.PresencePackage,
+    IReadOnlyList<string>? WatcherGroups = null)
 {
     /// <summary>RFC 3856: the presence event package.</summary>
     public const string PresencePackage = "presence";

@@ -17,6 +17,7 @@ public static class PresentityItems
     public const string SettingsKind = "settings";
     public const string CompositeKind = "composite";
     public const string RulesKind = "rules";
+    public const string GroupsKind = "groups";
 
     public static byte[] Serialize(Binding binding) => JsonSerializer.SerializeToUtf8Bytes(binding, ItemJson.Default.Binding);
 
@@ -29,6 +30,10 @@ public static class PresentityItems
     public static byte[] Serialize(IReadOnlyList<WatcherRule> rules) => JsonSerializer.SerializeToUtf8Bytes(rules.ToList(), ItemJson.Default.ListWatcherRule);
 
     public static List<WatcherRule>? ReadRules(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.ListWatcherRule);
+
+    public static byte[] Serialize(List<string> groups) => JsonSerializer.SerializeToUtf8Bytes(groups, ItemJson.Default.ListString);
+
+    public static List<string>? ReadGroups(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.ListString);
 
     public static byte[] Serialize(HistoryEntry entry) => JsonSerializer.SerializeToUtf8Bytes(entry, ItemJson.Default.HistoryEntry);
 
@@ -70,4 +75,5 @@ internal sealed record StoredPublication(string EntityTag, DateTimeOffset Expire
 [JsonSerializable(typeof(StoredPublication))]
 [JsonSerializable(typeof(HistoryEntry))]
 [JsonSerializable(typeof(List<WatcherRule>))]
+[JsonSerializable(typeof(List<string>))]
 internal sealed partial class ItemJson : JsonSerializerContext;

@@ -27,7 +27,8 @@ public sealed record SubscribeRequest(
     int? Expires,
     bool AcceptsDocument,
     string? Flow,
-    string Package = Subscription.PresencePackage);
+    string Package = Subscription.PresencePackage,
+    IReadOnlyList<string>? WatcherGroups = null);
 
 /// <summary>
 /// The answer to a request, in domain terms; the SIP host turns it into a response. Only the fields that fit

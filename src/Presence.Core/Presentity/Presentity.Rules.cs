@@ -22,11 +22,29 @@ public sealed partial class Presentity
             _rules.Remove(watcher);
         Changes.Upsert(PresentityItems.RulesKind, string.Empty,
             PresentityItems.Serialize(_rules.Select(r => new WatcherRule(r.Key, r.Value)).OrderBy(r => r.Watcher, StringComparer.Ordinal).ToList()));
+        Reconsider(now);
+        return new PresenceOutcome(200);
+    }
 
+    /// <summary>The groups this user belongs to (from its account), for the central group rules.</summary>
+    public IReadOnlyList<string> Groups => _groups;
+
+    /// <summary>The user's groups changed (the operator moved it): existing watchers are decided again.</summary>
+    public PresenceOutcome SetGroups(IReadOnlyList<string> groups, DateTimeOffset now)
+    {
+        _groups = groups.ToList();
+        Changes.Upsert(PresentityItems.GroupsKind, string.Empty, PresentityItems.Serialize(_groups));
+        Reconsider(now);
+        return new PresenceOutcome(200);
+    }
+
+    // Applies the current rules to every existing presence subscription.
+    private void Reconsider(DateTimeOffset now)
+    {
         byte[] document = PidfWriter.Write(ToDocument(Composite(now)));
         foreach (var s in _subscriptions.Values.Where(s => !s.IsWatcherInfo).ToList())
         {
-            WatcherAction decision = _options.Watchers.Decide(Aor, s.WatcherAor, _rules);
+            WatcherAction decision = _options.Watchers.Decide(Aor, s.WatcherAor, _rules, s.WatcherGroups, _groups);
             if (decision == s.Decision)
                 continue;
             if (decision == WatcherAction.Block)
@@ -45,6 +63,5 @@ public sealed partial class Presentity
             WatcherChanged(changed, changed.State == SubscriptionState.Pending ? "pending" : "active",
                 changed.State == SubscriptionState.Pending ? "subscribe" : "approved", now);
         }
-        return new PresenceOutcome(200);
     }
 }

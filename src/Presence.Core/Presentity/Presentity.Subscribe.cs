@@ -28,7 +28,8 @@ public sealed partial class Presentity
 
         if (request.NotifierTag is null)
         {
-            WatcherAction decision = winfo ? WatcherAction.Allow : _options.Watchers.Decide(Aor, request.WatcherAor, _rules);
+            WatcherAction decision = winfo ? WatcherAction.Allow
+                : _options.Watchers.Decide(Aor, request.WatcherAor, _rules, request.WatcherGroups, _groups);
             // SPEC.md "Who may see what": a blocked watcher is refused (RFC 3856 §6.6: 403).
             if (decision == WatcherAction.Block)
                 return new PresenceOutcome(403, "Watcher Not Allowed");
@@ -37,7 +38,7 @@ public sealed partial class Presentity
                 tag, request.CallId, request.WatcherTag, tag, request.WatcherAor, request.WatcherUri, request.RemoteTarget,
                 request.RouteSet, request.EventId, now.AddSeconds(expires),
                 decision == WatcherAction.Confirm ? SubscriptionState.Pending : SubscriptionState.Active,
-                request.Flow, CSeqReserved: 0, decision, request.Package);
+                request.Flow, CSeqReserved: 0, decision, request.Package, request.WatcherGroups);
             if (expires == 0)
             {
                 // RFC 6665 §4.4.3: a fetch is a subscription that ends with its first NOTIFY.

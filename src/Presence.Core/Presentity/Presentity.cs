@@ -19,6 +19,7 @@ public sealed partial class Presentity
     private readonly PresenceOptions _options;
     private readonly Dictionary<string, WatcherAction> _rules = new(StringComparer.OrdinalIgnoreCase);
     private UserSettings _settings = UserSettings.Empty;
+    private List<string> _groups = [];
     private StoredComposite? _lastSent;
 
     /// <summary>How many NOTIFY CSeq numbers a subscription reserves with one write (see <see cref="NextCSeq"/>).</summary>
@@ -93,6 +94,9 @@ public sealed partial class Presentity
                 case PresentityItems.RulesKind when PresentityItems.ReadRules(payload) is { } rules:
                     foreach (var rule in rules)
                         presentity._rules[rule.Watcher] = rule.Action;
+                    break;
+                case PresentityItems.GroupsKind when PresentityItems.ReadGroups(payload) is { } groups:
+                    presentity._groups = groups;
                     break;
                 case PresentityItems.CompositeKind when PresentityItems.ReadComposite(payload) is { } c:
                     presentity._lastSent = c;

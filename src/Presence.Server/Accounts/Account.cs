@@ -14,7 +14,12 @@ public sealed record Account(
     string Ha1Sha256,
     bool Disabled,
     DateTimeOffset CreatedAt,
-    DateTimeOffset ChangedAt);
+    DateTimeOffset ChangedAt,
+    IReadOnlyList<string>? Groups = null)
+{
+    /// <summary>The groups the operator put the user in, for the central group rules.</summary>
+    public IReadOnlyList<string> GroupList => Groups ?? [];
+}
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(Account))]

@@ -76,6 +76,14 @@ public sealed class AccountDirectory(IGrainStore store, TimeProvider time)
         return await WriteAsync(existing with { Disabled = disabled, ChangedAt = time.GetUtcNow() }, version, ct).ConfigureAwait(false);
     }
 
+    public async Task<(AccountChange Change, Account? Account)> SetGroupsAsync(string aor, IReadOnlyList<string> groups, CancellationToken ct = default)
+    {
+        var (existing, version) = await ReadAsync(aor, ct).ConfigureAwait(false);
+        if (existing is null)
+            return (AccountChange.NotFound, null);
+        return await WriteAsync(existing with { Groups = groups, ChangedAt = time.GetUtcNow() }, version, ct).ConfigureAwait(false);
+    }
+
     /// <summary>"sip:alice@example.com" → ("alice", "example.com").</summary>
     public static (string Username, string Realm) Split(string aor)
     {

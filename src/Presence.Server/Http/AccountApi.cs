@@ -17,6 +17,7 @@ public static class AccountApi
         users.MapGet("/", ListAsync);
         users.MapGet("/{user}", GetAsync);
         users.MapPut("/{user}/password", SetPasswordAsync);
+        users.MapPut("/{user}/groups", SetGroupsAsync);
         users.MapPost("/{user}/disable", (string user, AccountDirectory a, PresenceDirectory d, CancellationToken ct) => SetDisabledAsync(user, true, a, d, ct));
         users.MapPost("/{user}/enable", (string user, AccountDirectory a, PresenceDirectory d, CancellationToken ct) => SetDisabledAsync(user, false, a, d, ct));
         return app;
@@ -75,6 +76,20 @@ public static class AccountApi
         return Result(result, aor);
     }
 
+    private static async Task<IResult> SetGroupsAsync(string user, List<string>? groups, AccountDirectory accounts, PresenceDirectory presence, CancellationToken ct)
+    {
+        if (!PresenceApi.TryAor(user, out string aor, out var problem))
+            return problem;
+        if (groups is null || groups.Any(g => string.IsNullOrWhiteSpace(g) || g.Length > 64 || g.Any(char.IsControl)))
+            return PresenceApi.Bad("Give the groups as a list of names: [\"sales\", \"executives\"].");
+        var names = groups.Select(g => g.Trim()).Distinct(StringComparer.OrdinalIgnoreCase).ToList();
+        var result = await accounts.SetGroupsAsync(aor, names, ct);
+        // The user's own grain knows its groups too: its watchers are decided again under the group rules.
+        if (result.Change == AccountChange.Done)
+            await presence.ExecuteAsync(aor, (p, now) => p.SetGroups(names, now), ct: ct);
+        return Result(result, aor);
+    }
+
     private static IResult Result((AccountChange Change, Account? Account) result, string aor) => result.Change switch
     {
         AccountChange.Done => Results.Json(AccountJsonView.From(result.Account!)),
@@ -93,7 +108,8 @@ public sealed record NewAccountRequest(string? Aor, string? Password);
 public sealed record PasswordRequest(string? Password);
 
 /// <summary>A user as the API shows it: never the hashes.</summary>
-public sealed record AccountJsonView(string Aor, string Username, string Realm, bool Disabled, DateTimeOffset CreatedAt, DateTimeOffset ChangedAt)
+public sealed record AccountJsonView(
+    string Aor, string Username, string Realm, bool Disabled, IReadOnlyList<string> Groups, DateTimeOffset CreatedAt, DateTimeOffset ChangedAt)
 {
-    public static AccountJsonView From(Account a) => new(a.Aor, a.Username, a.Realm, a.Disabled, a.CreatedAt, a.ChangedAt);
+    public static AccountJsonView From(Account a) => new(a.Aor, a.Username, a.Realm, a.Disabled, a.GroupList, a.CreatedAt, a.ChangedAt);
 }

@@ -103,3 +103,35 @@ public sealed class WatcherRuleTests
         Assert.Equal(WatcherAction.Block, reloaded.Rules["@elsewhere.example"]);
     }
 }
+
+public sealed class GroupRuleTests
+{
+    private static readonly WatcherPolicy Policy = new()
+    {
+        Groups = [new GroupRule { Watchers = "contractors", Presentities = "executives", Action = WatcherAction.Block }],
+    };
+
+    [Fact]
+    public void A_group_may_never_watch_another()
+    {
+        var none = new Dictionary<string, WatcherAction>();
+        Assert.Equal(WatcherAction.Block, Policy.Decide("sip:ceo@example.com", "sip:temp@example.com", none, ["contractors"], ["executives"]));
+        Assert.Equal(WatcherAction.Allow, Policy.Decide("sip:ceo@example.com", "sip:staff@example.com", none, ["staff"], ["executives"]));
+        Assert.Equal(WatcherAction.Allow, Policy.Decide("sip:dev@example.com", "sip:temp@example.com", none, ["contractors"], ["engineering"]));
+        // The user's own rule still comes first.
+        var own = new Dictionary<string, WatcherAction> { ["sip:temp@example.com"] = WatcherAction.Allow };
+        Assert.Equal(WatcherAction.Allow, Policy.Decide("sip:ceo@example.com", "sip:temp@example.com", own, ["contractors"], ["executives"]));
+    }
+
+    [Fact]
+    public void Joining_a_group_reconsiders_existing_watchers()
+    {
+        var h = new PresentityHarness { User = new Core.Presentity.Presentity("sip:ceo@example.com", new PresenceOptions { Watchers = Policy }) };
+        h.User.Subscribe(new SubscribeRequest("c", "t", null, "sip:temp@example.com", "sip:temp@example.com", "sip:t@192.0.2.5", [], null, 600, true, null,
+            WatcherGroups: ["contractors"]), h.Now);
+        Assert.Equal("active;expires=600", Assert.Single(h.Take().Notifies).SubscriptionState);
+        h.User.SetGroups(["executives"], h.Now);
+        Assert.Equal("terminated;reason=rejected", Assert.Single(h.Take().Notifies).SubscriptionState);
+        Assert.Empty(h.User.Subscriptions);
+    }
+}

@@ -10,7 +10,8 @@ using Presence.Sip.Transactions;
 namespace Presence.Server.Sip.Handlers;
 
 /// <summary>The presence notifier (RFC 6665 §4.2, RFC 3856 §6): SUBSCRIBE to the grain of the To user.</summary>
-public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity identity, SipAuthorizer authorizer) : ISipRequestHandler
+public sealed class SubscribeHandler(
+    PresenceDirectory directory, LocalIdentity identity, SipAuthorizer authorizer, AccountDirectory accounts) : ISipRequestHandler
 {
     public IReadOnlyList<string> Methods { get; } = [SipMethods.Subscribe];
 
@@ -49,6 +50,8 @@ public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity 
         if (!await authorizer.AuthenticateAsAsync(transaction, watcherAor).ConfigureAwait(false))
             return;
         string? notifierTag = request.GetTo()!.Tag;
+        // The watcher's groups (if it is a provisioned user) decide under the operator's group rules.
+        IReadOnlyList<string> watcherGroups = (await accounts.GetAsync(watcherAor).ConfigureAwait(false))?.GroupList ?? [];
         var subscribe = new SubscribeRequest(
             request.CallId, watcherTag, notifierTag,
             watcherAor, from.Uri.ToString(),
@@ -56,7 +59,7 @@ public sealed class SubscribeHandler(PresenceDirectory directory, LocalIdentity 
             recordRoute.Select(r => r.ToString()).ToList(),
             request.GetEvent()!.Id, request.GetExpires(),
             Accepts(request, winfo ? "application/watcherinfo+xml" : "application/pidf+xml"), FlowToken.Format(transaction.Source),
-            winfo ? Subscription.WatcherInfoPackage : Subscription.PresencePackage);
+            winfo ? Subscription.WatcherInfoPackage : Subscription.PresencePackage, watcherGroups);
 
         var responded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         PresenceOutcome outcome;
