@@ -29,6 +29,8 @@ public sealed record GrainWrite(
     {
         ArgumentException.ThrowIfNullOrEmpty(GrainType);
         ArgumentException.ThrowIfNullOrEmpty(GrainKey);
+        ThrowIfHasNul(GrainType, nameof(GrainType));
+        ThrowIfHasNul(GrainKey, nameof(GrainKey));
         ArgumentOutOfRangeException.ThrowIfNegative(ExpectedVersion);
         ArgumentNullException.ThrowIfNull(Upserts);
         ArgumentNullException.ThrowIfNull(Deletes);
@@ -36,11 +38,30 @@ public sealed record GrainWrite(
         foreach (var item in Upserts)
         {
             ArgumentNullException.ThrowIfNull(item?.Payload, nameof(Upserts));
+            ThrowIfHasNul(item.Kind, nameof(Upserts));
+            ThrowIfHasNul(item.Key, nameof(Upserts));
+        }
+
+        foreach (var (kind, key) in Deletes)
+        {
+            ThrowIfHasNul(kind, nameof(Deletes));
+            ThrowIfHasNul(key, nameof(Deletes));
         }
 
         foreach (var record in History)
         {
             ArgumentNullException.ThrowIfNull(record?.Payload, nameof(History));
+        }
+    }
+
+    // PostgreSQL's text cannot hold U+0000 (SQLite's can). Every store refuses it up front, so that no key
+    // is accepted by one store and fails a whole batch in another.
+    private static void ThrowIfHasNul(string value, string name)
+    {
+        ArgumentNullException.ThrowIfNull(value, name);
+        if (value.Contains('\0', StringComparison.Ordinal))
+        {
+            throw new ArgumentException("Names and keys must not contain U+0000.", name);
         }
     }
 }

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using Presence.Cluster.Storage;
 
@@ -102,6 +103,37 @@ public abstract partial class GrainStoreConformanceTests
         var again = await OpenAsync();
 
         Assert.Equal(["binding/c1=x"], Describe(await again.ReadAsync(GrainType, "alice", CancellationToken.None)));
+    }
+
+    [Fact]
+    public async Task The_schema_records_each_migration_step_once()
+    {
+        await OpenAsync();
+        await OpenAsync();
+
+        var latest = Convert.ToInt64(await ScalarAsync("SELECT MAX(version) FROM schema_version"), CultureInfo.InvariantCulture);
+        Assert.True(latest >= 1);
+        Assert.Equal(latest, Convert.ToInt64(await ScalarAsync("SELECT COUNT(*) FROM schema_version"), CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task A_database_from_a_newer_build_is_refused()
+    {
+        await OpenAsync();
+        await ScalarAsync("INSERT INTO schema_version (version, applied_at) VALUES (99, 0)");
+
+        await using var store = CreateStore();
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => store.InitializeAsync(CancellationToken.None));
+        Assert.Contains("99", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Using_the_store_before_initializing_it_fails_clearly()
+    {
+        await using var store = CreateStore();
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.ReadAsync(GrainType, "alice", CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.WriteAsync([Write("alice", 0)], CancellationToken.None));
+        await Assert.ThrowsAsync<InvalidOperationException>(() => store.ListKeysAsync(GrainType, null, 10, CancellationToken.None));
     }
 
     [Fact]

@@ -4,10 +4,10 @@ using Presence.Cluster.Storage;
 namespace Presence.Cluster.Tests.Storage;
 
 /// <summary>
-/// What every <see cref="IGrainStore"/> must do, run against each store (SQLite here; PostgreSQL when it
-/// comes) so that they cannot drift. A subclass gives a fresh database per test through
-/// <see cref="CreateStore"/>. This file: versions, items and batches; the other part: queries, durability
-/// and group commit.
+/// What every <see cref="IGrainStore"/> must do, run against each store (SQLite and PostgreSQL) so that
+/// they cannot drift. A subclass gives a fresh database per test through <see cref="CreateStore"/>, and
+/// raw SQL on it through <see cref="ScalarAsync"/>. This file: versions, items and batches; the other
+/// part: queries, schema, durability and group commit.
 /// </summary>
 public abstract partial class GrainStoreConformanceTests : IAsyncLifetime
 {
@@ -18,6 +18,9 @@ public abstract partial class GrainStoreConformanceTests : IAsyncLifetime
     /// <summary>A new, uninitialized store over this test's database (the same database on every call).</summary>
     protected abstract IGrainStore CreateStore();
 
+    /// <summary>Runs SQL on this test's database beside any store; the first column of the first row, if any.</summary>
+    protected abstract Task<object?> ScalarAsync(string sql);
+
     protected async Task<IGrainStore> OpenAsync()
     {
         var store = CreateStore();
@@ -26,7 +29,8 @@ public abstract partial class GrainStoreConformanceTests : IAsyncLifetime
         return store;
     }
 
-    public Task InitializeAsync() => Task.CompletedTask;
+    /// <summary>Where a subclass makes the test's database, if it needs more than a file name.</summary>
+    public virtual Task InitializeAsync() => Task.CompletedTask;
 
     public virtual async Task DisposeAsync()
     {
@@ -146,6 +150,19 @@ public abstract partial class GrainStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task An_item_upserted_twice_in_one_write_keeps_the_last_payload()
+    {
+        var store = await OpenAsync();
+        await WriteOneAsync(store, Write("alice", 0, [Item("binding", "c1", "old"), Item("binding", "c3", "gone")]));
+
+        await WriteOneAsync(store, Write(
+            "alice", 1, [Item("binding", "c1", "one"), Item("binding", "c2", "x"), Item("binding", "c1", "two")],
+            [("binding", "c1"), ("binding", "c3")]));
+
+        Assert.Equal(["binding/c1=two", "binding/c2=x"], Describe(await store.ReadAsync(GrainType, "alice", CancellationToken.None)));
+    }
+
+    [Fact]
     public async Task A_batch_with_one_conflict_commits_the_others()
     {
         var store = await OpenAsync();
@@ -202,6 +219,13 @@ public abstract partial class GrainStoreConformanceTests : IAsyncLifetime
             [Write("alice", 0), Write("", 0)], CancellationToken.None));
         await Assert.ThrowsAnyAsync<ArgumentException>(() => store.WriteAsync(
             [Write("alice", 0), Write("bob", -1)], CancellationToken.None));
+        // U+0000 is refused by every store alike, because PostgreSQL's text cannot hold it.
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.WriteAsync(
+            [Write("alice", 0), Write("b\0b", 0)], CancellationToken.None));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.WriteAsync(
+            [Write("alice", 0), Write("bob", 0, [Item("binding", "c\0", "x")])], CancellationToken.None));
+        await Assert.ThrowsAnyAsync<ArgumentException>(() => store.WriteAsync(
+            [Write("alice", 0), Write("bob", 0, deletes: [("binding\0", "c1")])], CancellationToken.None));
 
         Assert.Null(await store.ReadAsync(GrainType, "alice", CancellationToken.None));
     }
