@@ -1,8 +1,6 @@
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
-using System.Security.Cryptography;
-using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using Presence.Server.Tests.Infrastructure;
 
@@ -101,21 +99,7 @@ public sealed class ListenerTests : IDisposable
         Assert.Contains("MinRegisterExpires (5000)", ex.Message, StringComparison.Ordinal);
     }
 
-    private (string Cert, string Key) WriteSelfSignedPem()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        var san = new SubjectAlternativeNameBuilder();
-        san.AddDnsName("localhost");
-        san.AddIpAddress(IPAddress.Loopback);
-        request.CertificateExtensions.Add(san.Build());
-        using var cert = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(1));
-        string certPath = Path.Combine(_directory, "server.crt");
-        string keyPath = Path.Combine(_directory, "server.key");
-        File.WriteAllText(certPath, cert.ExportCertificatePem());
-        File.WriteAllText(keyPath, key.ExportPkcs8PrivateKeyPem());
-        return (certPath, keyPath);
-    }
+    private (string Cert, string Key) WriteSelfSignedPem() => TestCertificate.WritePem(_directory);
 
     private static async Task<string> ReadUntilBlankLineAsync(Stream stream)
     {

@@ -70,7 +70,7 @@ internal abstract class DocumentWalker<TScope>
             {
                 _scopes.Pop();
             }
-            Reader.Read();
+            XmlInput.Read(Reader);
         }
         error = string.Empty;
         return true;
@@ -89,7 +89,7 @@ internal abstract class DocumentWalker<TScope>
 
     protected Step Skip()
     {
-        Reader.Skip();
+        XmlInput.Skip(Reader);
         return Step.Consumed;
     }
 

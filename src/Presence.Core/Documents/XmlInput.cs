@@ -12,6 +12,12 @@ internal static class XmlInput
 {
     public const string DtdNotAllowed = "DTD not allowed";
 
+    /// <summary>The deepest nesting read. Real PIDF and dialog-info documents are 4 to 7 elements deep; one nested
+    /// thousands deep is there only to cost whoever walks it (the reader itself sets no limit).</summary>
+    public const int MaxDepth = 32;
+
+    public const string TooDeep = "elements nested more than 32 deep";
+
     private static readonly XmlReaderSettings s_settings = new()
     {
         DtdProcessing = DtdProcessing.Prohibit,
@@ -53,7 +59,29 @@ internal static class XmlInput
     }
 
     public static string Describe(XmlException ex) =>
-        ex.LineNumber > 0 ? $"malformed XML at line {ex.LineNumber}" : "malformed XML";
+        ex is TooDeepException ? TooDeep : ex.LineNumber > 0 ? $"malformed XML at line {ex.LineNumber}" : "malformed XML";
+
+    /// <summary>Moves to the next node like <see cref="XmlReader.Read"/>, refusing to go deeper than <see cref="MaxDepth"/>.</summary>
+    public static bool Read(XmlReader reader)
+    {
+        bool more = reader.Read();
+        if (more && reader.Depth > MaxDepth && reader.NodeType == XmlNodeType.Element)
+            throw new TooDeepException();
+        return more;
+    }
+
+    /// <summary>Skips the element under the reader and all it holds, like <see cref="XmlReader.Skip"/> but depth-checked.</summary>
+    public static void Skip(XmlReader reader)
+    {
+        int depth = reader.Depth;
+        if (!reader.IsEmptyElement)
+        {
+            while (Read(reader) && reader.Depth > depth)
+            {
+            }
+        }
+        reader.Read();
+    }
 
     /// <summary>
     /// The concatenated character data of the current element and its descendants, leaving the reader on the node
@@ -69,7 +97,7 @@ internal static class XmlInput
         int depth = reader.Depth;
         string? first = null;
         StringBuilder? more = null;
-        while (reader.Read())
+        while (Read(reader))
         {
             switch (reader.NodeType)
             {
@@ -90,6 +118,8 @@ internal static class XmlInput
         // Unreachable for a well-formed document: the reader throws on an unclosed element first.
         return more?.ToString() ?? first ?? string.Empty;
     }
+
+    private sealed class TooDeepException() : XmlException(TooDeep);
 
     private static bool HasDoctype(ReadOnlySpan<byte> body) =>
         body.IndexOf("<!DOCTYPE"u8) >= 0

@@ -12,7 +12,7 @@ public static class AccountApi
 {
     public static IEndpointRouteBuilder MapAccountApi(this IEndpointRouteBuilder app)
     {
-        var users = app.MapGroup("/api/users").AddEndpointFilter(PresenceApi.RequireToken);
+        var users = app.MapGroup("/api/users").AddEndpointFilter(TokenFilter.RequireScope);
         users.MapPost("/", CreateAsync);
         users.MapGet("/", ListAsync);
         users.MapGet("/{user}", GetAsync);

@@ -6,10 +6,27 @@ using Presence.Server.Presence;
 
 namespace Presence.Server.Http;
 
-/// <summary>The API's bearer token: configured, or generated once and kept beside the database.</summary>
+/// <summary>What a bearer token lets its holder do.</summary>
+public enum ApiScope
+{
+    /// <summary>No valid token.</summary>
+    None,
+
+    /// <summary>The integrator's token (Http:ReadToken): GET only.</summary>
+    Read,
+
+    /// <summary>The operator's token (Http:Token): everything.</summary>
+    Operator,
+}
+
+/// <summary>
+/// The API's bearer tokens: the operator's (configured, or generated once and kept beside the database) and,
+/// when configured, a read-only one for integrators (a dashboard, a wallboard, a CRM showing who is available).
+/// </summary>
 public sealed class ApiToken
 {
-    private readonly byte[] _token;
+    private readonly byte[] _operator;
+    private readonly byte[]? _read;
 
     public ApiToken(IOptions<HttpApiOptions> http, IOptions<PresenceHostOptions> presence, ILogger<ApiToken> logger)
     {
@@ -32,16 +49,29 @@ public sealed class ApiToken
             }
             HttpLog.GeneratedToken(logger, path);
         }
-        _token = Encoding.UTF8.GetBytes(token.Trim());
+        _operator = Digest(token.Trim());
+        string read = http.Value.ReadToken.Trim();
+        _read = read.Length == 0 ? null : Digest(read);
     }
 
-    /// <summary>Checks an Authorization header value ("Bearer …") in constant time.</summary>
-    public bool Accepts(string? authorization)
+    /// <summary>
+    /// The scope of an Authorization header value ("Bearer …", RFC 6750 §2.1). Both tokens are always compared,
+    /// in constant time and as SHA-256 digests (equal lengths), so the answer's timing tells nothing about either.
+    /// </summary>
+    public ApiScope ScopeOf(string? authorization)
     {
         const string prefix = "Bearer ";
         if (authorization is null || !authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
-            return false;
-        byte[] given = Encoding.UTF8.GetBytes(authorization[prefix.Length..].Trim());
-        return CryptographicOperations.FixedTimeEquals(given, _token);
+            return ApiScope.None;
+        byte[] given = Digest(authorization[prefix.Length..].Trim());
+        bool isOperator = CryptographicOperations.FixedTimeEquals(given, _operator);
+        // Without a read token the comparison still runs (against the operator's), and its result is ignored.
+        bool isRead = _read is not null & CryptographicOperations.FixedTimeEquals(given, _read ?? _operator);
+        return isOperator ? ApiScope.Operator : isRead ? ApiScope.Read : ApiScope.None;
     }
+
+    /// <summary>True for the operator's token only.</summary>
+    public bool Accepts(string? authorization) => ScopeOf(authorization) == ApiScope.Operator;
+
+    private static byte[] Digest(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }

@@ -22,7 +22,7 @@ public static class PresenceApi
     public static IEndpointRouteBuilder MapPresenceApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
-        var api = app.MapGroup("/api/users/{user}").AddEndpointFilter(RequireToken);
+        var api = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope);
         api.MapGet("/presence", GetPresence);
         api.MapGet("/presence.pidf", GetPidf);
         api.MapPut("/dnd", SetDnd);
@@ -34,17 +34,6 @@ public static class PresenceApi
         api.MapGet("/history", GetHistory);
         api.MapGet("/stream", StreamAsync);
         return app;
-    }
-
-    internal static async ValueTask<object?> RequireToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
-    {
-        var token = context.HttpContext.RequestServices.GetService(typeof(ApiToken)) as ApiToken;
-        if (token is null || !token.Accepts(context.HttpContext.Request.Headers.Authorization))
-        {
-            context.HttpContext.Response.Headers.WWWAuthenticate = "Bearer";
-            return Results.Json(new ProblemJson("A valid bearer token is required."), statusCode: 401);
-        }
-        return await next(context);
     }
 
     private static async Task<IResult> GetPresence(string user, HttpRequest request, PresenceDirectory directory, TimeProvider time, CancellationToken ct)

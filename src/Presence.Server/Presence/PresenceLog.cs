@@ -17,6 +17,9 @@ internal static partial class PresenceLog
     [LoggerMessage(EventId = 3003, Level = LogLevel.Information, Message = "NOTIFY of {Aor} to {Watcher} failed with {Status}")]
     public static partial void NotifyFailed(ILogger logger, string aor, string watcher, int status);
 
+    [LoggerMessage(EventId = 3005, Level = LogLevel.Error, Message = "A NOTIFY of {Aor} to {Watcher} could not be sent")]
+    public static partial void NotifySendFailed(ILogger logger, Exception exception, string aor, string watcher);
+
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Presence store at {Path}")]
     public static partial void StoreOpened(ILogger logger, string path);
 }

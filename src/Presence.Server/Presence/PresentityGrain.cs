@@ -117,7 +117,17 @@ public sealed class PresentityGrain : IGrain
         // The response to the request that caused these goes first (a SUBSCRIBE's 200 before its NOTIFY).
         await Task.WhenAny(responded, Task.Delay(TimeSpan.FromSeconds(2), _services.Time)).ConfigureAwait(false);
         foreach (var notify in changes.Notifies)
-            _services.Notifier.Send(Key, notify);
+        {
+            // One NOTIFY that cannot be built or sent must not cost the other watchers theirs.
+            try
+            {
+                _services.Notifier.Send(Key, notify);
+            }
+            catch (Exception ex)
+            {
+                PresenceLog.NotifySendFailed(_services.Logger, ex, Key, notify.Subscription.WatcherUri);
+            }
+        }
         foreach (var entry in changes.History)
             _services.Feed.Publish(Key, entry);
     }

@@ -21,6 +21,7 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
     private readonly ILogger<SipEndpointService> _logger;
     private readonly TimeProvider _time;
     private SipTransportSet? _transports;
+    private SourceRateLimiter? _limiter;
 
     public SipEndpointService(
         IOptions<SipOptions> options, SipRequestDispatcher dispatcher, ILogger<SipEndpointService> logger, TimeProvider time)
@@ -34,6 +35,9 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
     public SipTransactionLayer? Transactions { get; private set; }
 
     public SipTransportSet Transports => _transports ?? throw new InvalidOperationException("The SIP endpoint has not started.");
+
+    /// <summary>The per-source rate limit shared by every listener (its counters are for telemetry); null when off.</summary>
+    public SourceRateLimiter? RateLimiter => _limiter;
 
     public Task StartAsync(CancellationToken cancellationToken)
     {
@@ -56,13 +60,23 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
                 SipLog.Rejected(_logger, inbound.Source.ToString(), inbound.Error.StatusCode, inbound.Error.Reason);
             return layer.ReceiveAsync(inbound);
         };
-        var streamOptions = new SipStreamOptions { IdleTimeout = _options.TcpIdleTimeout };
+        var streamOptions = new SipStreamOptions
+        {
+            IdleTimeout = _options.TcpIdleTimeout,
+            HeaderTimeout = _options.HeaderTimeout,
+            MaxConnectionsPerAddress = _options.MaxConnectionsPerAddress,
+        };
+        // One limiter for every listener: a source pays for UDP, TCP and TLS together.
+        SourceRateLimiter? limiter = CreateRateLimiter();
         try
         {
             if (_options.UdpPort != 0)
-                transports.Add(new UdpSipTransport(new IPEndPoint(address, _options.UdpPort), limits, receive, onError));
+                transports.Add(new UdpSipTransport(new IPEndPoint(address, _options.UdpPort), limits, receive, onError, limiter));
             if (_options.TcpPort != 0)
-                transports.Add(new StreamSipTransport(SipTransportKind.Tcp, new IPEndPoint(address, _options.TcpPort), limits, streamOptions, receive, onError));
+            {
+                transports.Add(new StreamSipTransport(
+                    SipTransportKind.Tcp, new IPEndPoint(address, _options.TcpPort), limits, streamOptions, receive, onError, limiter));
+            }
             if (LoadCertificate() is { } certificate && _options.TlsPort != 0)
             {
                 transports.Add(new StreamSipTransport(
@@ -72,17 +86,19 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
                         Certificate = certificate,
                         TlsProtocols = Enum.Parse<System.Security.Authentication.SslProtocols>(_options.Tls.Protocols, ignoreCase: true),
                     },
-                    receive, onError));
+                    receive, onError, limiter));
             }
         }
         catch (SocketException)
         {
             // A port in use: release what was bound and let the host report the failure.
             transports.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            limiter?.Dispose();
             throw;
         }
         transports.Start();
         _transports = transports;
+        _limiter = limiter;
         foreach (var udp in transports.Udp)
             SipLog.Listening(_logger, "udp", udp.LocalEndPoint);
         foreach (var stream in transports.Streams)
@@ -101,7 +117,30 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
             await Task.Delay(20, CancellationToken.None).ConfigureAwait(false);
         await _transports.DisposeAsync().ConfigureAwait(false);
         _transports = null;
+        _limiter?.Dispose();
         SipLog.Stopped(_logger);
+    }
+
+    private SourceRateLimiter? CreateRateLimiter()
+    {
+        SipRateLimitOptions rate = _options.RateLimit;
+        if (!rate.IsOn)
+        {
+            SipLog.RateLimitOff(_logger);
+            return null;
+        }
+        return new SourceRateLimiter(
+            new SourceRateLimiterOptions
+            {
+                RequestsPerSecond = rate.RequestsPerSecond,
+                Burst = rate.Burst,
+                MaxTrackedSources = rate.MaxTrackedSources,
+                Exempt = rate.ExemptNetworks(),
+            },
+            _time)
+        {
+            OnLimited = source => SipLog.SourceLimited(_logger, source, rate.RequestsPerSecond),
+        };
     }
 
     private X509Certificate2? LoadCertificate()
@@ -130,5 +169,6 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
     {
         if (_transports is not null)
             await _transports.DisposeAsync().ConfigureAwait(false);
+        _limiter?.Dispose();
     }
 }

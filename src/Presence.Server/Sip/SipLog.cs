@@ -29,4 +29,12 @@ internal static partial class SipLog
 
     [LoggerMessage(EventId = 1007, Level = LogLevel.Debug, Message = "{Method} {Uri} from {Source}")]
     public static partial void Request(ILogger logger, string method, string uri, string source);
+
+    // Once per episode (until the source's bucket is full again), never once per message: a flood must not flood the log.
+    [LoggerMessage(EventId = 1008, Level = LogLevel.Warning,
+        Message = "SIP source {Source} is over its rate of {Rate} requests/s: its requests get 503 and, past twice the rate, are dropped")]
+    public static partial void SourceLimited(ILogger logger, IPAddress source, double rate);
+
+    [LoggerMessage(EventId = 1009, Level = LogLevel.Warning, Message = "SIP rate limiting per source is off (Sip:RateLimit)")]
+    public static partial void RateLimitOff(ILogger logger);
 }

@@ -38,10 +38,60 @@ public sealed class SipOptions
     /// <summary>TCP/TLS connections idle this long are closed (default 5 minutes).</summary>
     public TimeSpan TcpIdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>On TCP/TLS, a message's header section must end within this time of its first byte (the first
+    /// message on an accepted connection: of the accept), or the connection is closed (default 10 s): the defence
+    /// against slowloris.</summary>
+    public TimeSpan HeaderTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most TCP/TLS connections from one IPv4 address or IPv6 /64 at once (default 64; 0 = no cap).</summary>
+    public int MaxConnectionsPerAddress { get; set; } = 64;
+
     /// <summary>How long a stopping server waits for requests in progress (default 5 s).</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(5);
 
     public SipTimerOptions Timers { get; set; } = new();
+
+    public SipRateLimitOptions RateLimit { get; set; } = new();
+}
+
+/// <summary>
+/// The rate limit per source (an IPv4 address or an IPv6 /64), on every transport together. Over the rate,
+/// requests get 503 with Retry-After; past twice the rate, messages are dropped unread (see SourceRateLimiter).
+/// </summary>
+public sealed class SipRateLimitOptions
+{
+    /// <summary>Limit sources at all (default true). Loopback is limited like any other address unless exempt.</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary>Average requests per second a source may send (default 200; 0 turns the limit off).</summary>
+    public double RequestsPerSecond { get; set; } = 200;
+
+    /// <summary>Requests a source may send at once after a quiet spell (default 400).</summary>
+    public int Burst { get; set; } = 400;
+
+    /// <summary>Most sources tracked at once (default 100,000); past it new sources share one bucket.</summary>
+    public int MaxTrackedSources { get; set; } = 100_000;
+
+    /// <summary>Addresses or CIDR blocks never limited, e.g. a trusted edge proxy ("10.1.2.3", "2001:db8::/32").</summary>
+    public List<string> Exempt { get; set; } = [];
+
+    public bool IsOn => Enabled && RequestsPerSecond > 0;
+
+    /// <summary>The Exempt entries as networks (the validator has refused any that is neither).</summary>
+    public List<IPNetwork> ExemptNetworks() =>
+        Exempt.Select(e => TryParseNetwork(e, out var network) ? network : (IPNetwork?)null).OfType<IPNetwork>().ToList();
+
+    /// <summary>An address ("10.1.2.3") is the block of that one address.</summary>
+    public static bool TryParseNetwork(string text, out IPNetwork network)
+    {
+        text = text.Trim();
+        if (IPAddress.TryParse(text, out var address) && !text.Contains('/', StringComparison.Ordinal))
+        {
+            network = new IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128);
+            return true;
+        }
+        return IPNetwork.TryParse(text, out network);
+    }
 }
 
 public sealed class SipTlsOptions
@@ -101,10 +151,30 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
             failures.Add("Sip:MaxLineLength must be between 256 and 1,048,576 bytes.");
         if (options.TcpIdleTimeout <= TimeSpan.Zero)
             failures.Add("Sip:TcpIdleTimeout must be positive.");
+        if (options.HeaderTimeout <= TimeSpan.Zero)
+            failures.Add("Sip:HeaderTimeout must be positive.");
+        if (options.MaxConnectionsPerAddress < 0)
+            failures.Add("Sip:MaxConnectionsPerAddress cannot be negative (0 = no cap).");
+        ValidateRateLimit(options.RateLimit, failures);
         if (options.ShutdownTimeout < TimeSpan.Zero)
             failures.Add("Sip:ShutdownTimeout cannot be negative.");
         if (options.Timers.T1 <= TimeSpan.Zero || options.Timers.T2 < options.Timers.T1 || options.Timers.T4 <= TimeSpan.Zero)
             failures.Add("Sip:Timers need T1 > 0, T2 >= T1 and T4 > 0.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    private static void ValidateRateLimit(SipRateLimitOptions rate, List<string> failures)
+    {
+        if (!(rate.RequestsPerSecond >= 0) || double.IsInfinity(rate.RequestsPerSecond))
+            failures.Add("Sip:RateLimit:RequestsPerSecond must be 0 (off) or a positive number.");
+        if (rate.Burst < 1)
+            failures.Add("Sip:RateLimit:Burst must be at least 1.");
+        if (rate.MaxTrackedSources is < 1 or > 10_000_000)
+            failures.Add("Sip:RateLimit:MaxTrackedSources must be between 1 and 10,000,000.");
+        foreach (string entry in rate.Exempt)
+        {
+            if (!SipRateLimitOptions.TryParseNetwork(entry, out _))
+                failures.Add($"Sip:RateLimit:Exempt '{entry}' is not an address or a CIDR block such as 10.0.0.0/8.");
+        }
     }
 }

@@ -346,12 +346,13 @@ public sealed class SipUri
 
     /// <summary>
     /// The address of record this URI names: scheme, user and host only, host in lower case
-    /// (RFC 3261 §10.3 step 5: the To URI with parameters, port and headers stripped).
+    /// (RFC 3261 §10.3 step 5: the To URI with parameters, port and headers stripped), and the user with only its
+    /// unreserved characters unescaped (<see cref="UriEscaping.CanonicalUser"/>), so that it is still a URI.
     /// </summary>
     public string ToAor() => Scheme switch
     {
         UriScheme.Sip or UriScheme.Sips =>
-            $"{SchemeText}:{(User is null ? string.Empty : Unescape(User) + "@")}{HostReference.ToLowerInvariant()}",
+            $"{SchemeText}:{(User is null ? string.Empty : UriEscaping.CanonicalUser(User) + "@")}{HostReference.ToLowerInvariant()}",
         UriScheme.Tel => "tel:" + User,
         _ => ToString(),
     };

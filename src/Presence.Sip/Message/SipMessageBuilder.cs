@@ -90,11 +90,11 @@ public sealed class SipMessageBuilder
                     response.Add(HeaderId.To, hasTag ? to : to + ";tag=" + toTag);
                     break;
                 case HeaderId.Via or HeaderId.From or HeaderId.To or HeaderId.CallId or HeaderId.CSeq:
-                    response.AddRaw(id, request.GetRawValueMemory(i));
+                    response.AddEcho(request, i);
                     break;
                 case HeaderId.Timestamp when statusCode == 100:
                     // RFC 3261 §8.2.6.1: a 100 echoes the Timestamp.
-                    response.AddRaw(id, request.GetRawValueMemory(i));
+                    response.AddEcho(request, i);
                     break;
             }
         }
@@ -125,6 +125,19 @@ public sealed class SipMessageBuilder
     {
         _headers.Add(new Entry(id, null, null, value));
         return this;
+    }
+
+    /// <summary>
+    /// Copies a received field: its exact bytes, or, when it was folded, its value unfolded (RFC 3261 §7.3.1: the
+    /// fold means one SP). A fold copied as received would put a line beginning with white space in our message,
+    /// which a peer that does not unfold reads as a header line of its own: text the sender chose, injected.
+    /// </summary>
+    private void AddEcho(SipMessage request, int index)
+    {
+        if (request.Headers[index].Folded)
+            Add(request.GetId(index), request.GetValue(index));
+        else
+            AddRaw(request.GetId(index), request.GetRawValueMemory(index));
     }
 
     /// <summary>Replaces every field of a header with one value.</summary>

@@ -255,11 +255,20 @@ public static class SipParser
                     nameLength--;
                 if (HeaderNames.Lookup(line[..nameLength]) == HeaderId.ContentLength)
                 {
-                    if (!TryParseDigits(line[(colon + 1)..].Trim(" \t"u8), out contentLength))
+                    if (!TryParseDigits(line[(colon + 1)..].Trim(" \t"u8), out int length))
                     {
                         error = new SipParseError(400, "Malformed Content-Length");
                         return -1;
                     }
+                    // Two lengths that disagree leave no way to tell where the next message starts; believing either
+                    // would let the bytes the other one counts as body be read as a request of their own (request
+                    // smuggling). HTTP/1.1 treats it as unrecoverable for the same reason (RFC 9112 §6.3).
+                    if (contentLength >= 0 && contentLength != length)
+                    {
+                        error = new SipParseError(400, "Conflicting Content-Length Headers");
+                        return -1;
+                    }
+                    contentLength = length;
                 }
             }
             pos = lineEnd + 2;

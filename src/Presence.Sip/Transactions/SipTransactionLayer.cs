@@ -8,7 +8,7 @@ namespace Presence.Sip.Transactions;
 /// <summary>Counters the transaction layer keeps; read by telemetry.</summary>
 public sealed class SipTransactionCounters
 {
-    internal long _parseErrors, _badRequestsAnswered, _dropped, _retransmissionsAbsorbed, _requestRetransmissionsSent, _strayResponses;
+    internal long _parseErrors, _badRequestsAnswered, _dropped, _retransmissionsAbsorbed, _requestRetransmissionsSent, _strayResponses, _refusedOverRate;
 
     /// <summary>Messages that failed to parse.</summary>
     public long ParseErrors => Interlocked.Read(ref _parseErrors);
@@ -16,7 +16,10 @@ public sealed class SipTransactionCounters
     /// <summary>Malformed requests answered with 400/505/513.</summary>
     public long BadRequestsAnswered => Interlocked.Read(ref _badRequestsAnswered);
 
-    /// <summary>Malformed messages dropped because no response could be addressed.</summary>
+    /// <summary>Requests answered 503 because their source was over its rate (the transport's <see cref="SourceRateLimiter"/>).</summary>
+    public long RefusedOverRate => Interlocked.Read(ref _refusedOverRate);
+
+    /// <summary>Malformed or over-rate messages dropped because no response could be addressed.</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Retransmitted requests absorbed by a server transaction.</summary>
@@ -70,6 +73,8 @@ public sealed class SipTransactionLayer
     public ValueTask ReceiveAsync(InboundMessage inbound)
     {
         SipMessage? message = inbound.Message;
+        if (inbound.RefusedRetryAfter > 0)
+            return RefuseAsync(inbound);
         if (inbound.Error.IsError)
         {
             Interlocked.Increment(ref Counters._parseErrors);
@@ -183,21 +188,49 @@ public sealed class SipTransactionLayer
     /// </summary>
     private ValueTask AnswerMalformedAsync(InboundMessage inbound)
     {
-        SipMessage? message = inbound.Message;
-        ViaHeader? via = message?.TopVia;
-        if (message is null || message.IsResponse || message.Method == SipMethods.Ack || via is null
-            || !message.Has(HeaderId.From) || !message.Has(HeaderId.To) || message.CallId.Length == 0 || message.CSeqMethod.Length == 0)
+        if (!IsAddressableRequest(inbound, out SipMessage? message, out ViaHeader? via))
         {
             Interlocked.Increment(ref Counters._dropped);
             return ValueTask.CompletedTask;
         }
         Interlocked.Increment(ref Counters._badRequestsAnswered);
         // Answered statelessly: a retransmission of a malformed request is just as malformed and gets the same answer.
-        byte[] bytes = SipMessageBuilder.ResponseTo(
-            message, inbound.Error.StatusCode, inbound.Error.Reason, ResponseRouting.NewTag(), ResponseRouting.ResponseVia(inbound.Source, via))
-            .ToArray();
-        return IgnoreResult(SendAsync(ResponseRouting.Destination(inbound.Source, via), bytes));
+        return AnswerStatelessAsync(inbound, SipMessageBuilder.ResponseTo(
+            message, inbound.Error.StatusCode, inbound.Error.Reason, ResponseRouting.NewTag(), ResponseRouting.ResponseVia(inbound.Source, via)), via);
     }
+
+    /// <summary>
+    /// The source is over its rate (<see cref="SourceRateLimiter"/>): a request that can be addressed gets 503 with
+    /// Retry-After (RFC 3261 §21.5.4), statelessly and without a transaction, so a refusal costs no memory; anything
+    /// else, an ACK and every response included, is dropped. Even a malformed request gets the 503 rather than its
+    /// 400: the point is to spend as little as possible on this source.
+    /// </summary>
+    private ValueTask RefuseAsync(InboundMessage inbound)
+    {
+        if (!IsAddressableRequest(inbound, out SipMessage? message, out ViaHeader? via))
+        {
+            Interlocked.Increment(ref Counters._dropped);
+            return ValueTask.CompletedTask;
+        }
+        Interlocked.Increment(ref Counters._refusedOverRate);
+        var response = SipMessageBuilder.ResponseTo(message, 503, "Rate Limit Exceeded", ResponseRouting.NewTag(), ResponseRouting.ResponseVia(inbound.Source, via))
+            .Add(HeaderId.RetryAfter, inbound.RefusedRetryAfter.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return AnswerStatelessAsync(inbound, response, via);
+    }
+
+    // RFC 3261 §8.2.6.2 / §18.2.2: a response needs the request's Via, From, To, Call-ID and CSeq; an ACK gets none.
+    private static bool IsAddressableRequest(
+        InboundMessage inbound, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SipMessage? message,
+        [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ViaHeader? via)
+    {
+        message = inbound.Message;
+        via = message?.TopVia;
+        return message is not null && !message.IsResponse && message.Method != SipMethods.Ack && via is not null
+            && message.Has(HeaderId.From) && message.Has(HeaderId.To) && message.CallId.Length > 0 && message.CSeqMethod.Length > 0;
+    }
+
+    private ValueTask AnswerStatelessAsync(InboundMessage inbound, SipMessageBuilder response, ViaHeader via) =>
+        IgnoreResult(SendAsync(ResponseRouting.Destination(inbound.Source, via), response.ToArray()));
 
     private static async ValueTask IgnoreResult(ValueTask<bool> send) => await send.ConfigureAwait(false);
 }

@@ -24,6 +24,12 @@ public sealed class InboundMessage
 
     /// <summary>The local address it arrived on.</summary>
     public IPEndPoint Local { get; }
+
+    /// <summary>
+    /// Set when the source is over its rate (<see cref="SourceRateLimiter"/>): the transaction layer answers a
+    /// request 503 with this many seconds in Retry-After and does nothing else with the message. Zero otherwise.
+    /// </summary>
+    public int RefusedRetryAfter { get; init; }
 }
 
 /// <summary>Hands a received message to the endpoint without letting a slow or failing handler stall a receive loop.</summary>

@@ -10,6 +10,19 @@ public sealed record SipStreamOptions
     /// keep-alives more often than that, RFC 5626 §4.4.1).</summary>
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// Time allowed for a message's header section, from its first byte (or, for the first message on an accepted
+    /// connection, from the accept) to its empty line (default 10 s). A peer that trickles a header a byte at a
+    /// time (slowloris) would otherwise hold the connection for as long as the idle timeout allows after each byte;
+    /// like Kestrel's RequestHeadersTimeout, this closes it instead.
+    /// </summary>
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Most inbound connections from one source (an IPv4 address or an IPv6 /64, <see cref="SourceKey"/>) at
+    /// once (default 64; 0 = no cap). More are closed as soon as they are accepted, so one host cannot use up
+    /// <see cref="MaxConnections"/> for everyone.</summary>
+    public int MaxConnectionsPerAddress { get; init; } = 64;
+
     /// <summary>Time allowed for a TLS handshake (default 10 s): a peer that stalls it is cut off.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -22,15 +22,18 @@ public sealed class StreamSipTransport : IAsyncDisposable
     private readonly SipStreamOptions _options;
     private readonly Func<InboundMessage, ValueTask> _onReceive;
     private readonly Action<Exception>? _onError;
+    private readonly SourceRateLimiter? _limiter;
+    private readonly ConnectionsPerSource _perSource;
     private readonly ConcurrentDictionary<long, SipStreamConnection> _byId = new();
     private readonly ConcurrentDictionary<IPEndPoint, SipStreamConnection> _byRemote = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stop = new();
     private Task? _acceptLoop;
+    private long _refusedConnections, _headerTimeouts;
 
     public StreamSipTransport(
         SipTransportKind kind, IPEndPoint bind, SipParserLimits limits, SipStreamOptions options,
-        Func<InboundMessage, ValueTask> onReceive, Action<Exception>? onError = null)
+        Func<InboundMessage, ValueTask> onReceive, Action<Exception>? onError = null, SourceRateLimiter? limiter = null)
     {
         if (kind == SipTransportKind.Udp)
             throw new ArgumentException("UDP is not a stream transport.", nameof(kind));
@@ -41,6 +44,8 @@ public sealed class StreamSipTransport : IAsyncDisposable
         _options = options;
         _onReceive = onReceive;
         _onError = onError;
+        _limiter = limiter;
+        _perSource = new ConnectionsPerSource(options.MaxConnectionsPerAddress);
         _listener = new Socket(bind.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         if (bind.AddressFamily == AddressFamily.InterNetworkV6 && bind.Address.Equals(IPAddress.IPv6Any))
             _listener.DualMode = true;
@@ -54,6 +59,12 @@ public sealed class StreamSipTransport : IAsyncDisposable
     public IPEndPoint LocalEndPoint { get; }
 
     public int ConnectionCount => _byId.Count;
+
+    /// <summary>Inbound connections closed at once because their source had <see cref="SipStreamOptions.MaxConnectionsPerAddress"/> open.</summary>
+    public long RefusedConnections => Interlocked.Read(ref _refusedConnections);
+
+    /// <summary>Connections closed because a header section took longer than <see cref="SipStreamOptions.HeaderTimeout"/>.</summary>
+    public long HeaderTimeouts => Interlocked.Read(ref _headerTimeouts);
 
     public void Start()
     {
@@ -102,7 +113,31 @@ public sealed class StreamSipTransport : IAsyncDisposable
                 socket.Dispose();
                 continue;
             }
-            Track(Task.Run(() => ServeAcceptedAsync(socket)));
+            if (socket.RemoteEndPoint is not IPEndPoint remote)
+            {
+                socket.Dispose();
+                continue;
+            }
+            IPAddress source = Normalize(remote).Address;
+            if (!_perSource.TryAcquire(source))
+            {
+                Interlocked.Increment(ref _refusedConnections);
+                socket.Dispose();
+                continue;
+            }
+            Track(Task.Run(() => ServeAcceptedAsync(socket, source)));
+        }
+    }
+
+    private async Task ServeAcceptedAsync(Socket socket, IPAddress source)
+    {
+        try
+        {
+            await ServeAcceptedAsync(socket).ConfigureAwait(false);
+        }
+        finally
+        {
+            _perSource.Release(source);
         }
     }
 
@@ -135,8 +170,7 @@ public sealed class StreamSipTransport : IAsyncDisposable
             }
             stream = tls;
         }
-        await RunConnectionAsync(new SipStreamConnection(Interlocked.Increment(ref s_nextId), _kind, socket, stream, _limits, _options))
-            .ConfigureAwait(false);
+        await RunConnectionAsync(NewConnection(socket, stream), expectRequest: true).ConfigureAwait(false);
     }
 
     private async Task<SipStreamConnection?> ConnectAsync(IPEndPoint remote)
@@ -171,18 +205,23 @@ public sealed class StreamSipTransport : IAsyncDisposable
             socket.Dispose();
             return null;
         }
-        var connection = new SipStreamConnection(Interlocked.Increment(ref s_nextId), _kind, socket, stream, _limits, _options);
-        Track(RunConnectionAsync(connection));
+        var connection = NewConnection(socket, stream);
+        Track(RunConnectionAsync(connection, expectRequest: false));
         return connection;
     }
 
-    private async Task RunConnectionAsync(SipStreamConnection connection)
+    private SipStreamConnection NewConnection(Socket socket, Stream stream) =>
+        new(Interlocked.Increment(ref s_nextId), _kind, socket, stream, _limits, _options, _limiter);
+
+    private async Task RunConnectionAsync(SipStreamConnection connection, bool expectRequest)
     {
         _byId[connection.Id] = connection;
         _byRemote[connection.Remote] = connection;
         try
         {
-            await connection.RunAsync(_onReceive, _onError).ConfigureAwait(false);
+            await connection.RunAsync(_onReceive, _onError, expectRequest).ConfigureAwait(false);
+            if (connection.HeaderTimedOut)
+                Interlocked.Increment(ref _headerTimeouts);
         }
         finally
         {

@@ -14,12 +14,16 @@ public sealed class UdpSipTransport : IAsyncDisposable
     private readonly SipParserLimits _limits;
     private readonly Func<InboundMessage, ValueTask> _onReceive;
     private readonly Action<Exception>? _onError;
+    private readonly SourceRateLimiter? _limiter;
     private readonly CancellationTokenSource _stop = new();
     private Task? _loop;
 
-    public UdpSipTransport(IPEndPoint bind, SipParserLimits limits, Func<InboundMessage, ValueTask> onReceive, Action<Exception>? onError = null)
+    public UdpSipTransport(
+        IPEndPoint bind, SipParserLimits limits, Func<InboundMessage, ValueTask> onReceive, Action<Exception>? onError = null,
+        SourceRateLimiter? limiter = null)
     {
         _limits = limits;
+        _limiter = limiter;
         _onReceive = onReceive;
         _onError = onError;
         _socket = new Socket(bind.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
@@ -88,12 +92,19 @@ public sealed class UdpSipTransport : IAsyncDisposable
             // Keep-alive: a bare CRLF (RFC 5626 §4.4.1 uses STUN on UDP; many clients send CRLF) is ignored.
             if (received.ReceivedBytes <= 4 && buffer.AsSpan(0, received.ReceivedBytes).TrimStart("\r\n"u8).IsEmpty)
                 continue;
+            // Charged before the copy and the parse: a flood's excess costs one table look-up per datagram.
+            int refusedRetryAfter = 0;
+            if (_limiter is not null && !_limiter.TryAdmit(remote.Address, buffer.AsSpan(0, received.ReceivedBytes), out refusedRetryAfter))
+                continue;
             // The message keeps the bytes it was parsed from, so each datagram gets its own copy.
             byte[] datagram = buffer.AsSpan(0, received.ReceivedBytes).ToArray();
             var inbound = new InboundMessage(
                 SipParser.Parse(datagram, 0, datagram.Length, _limits),
                 new SipDestination(SipTransportKind.Udp, remote),
-                LocalEndPoint);
+                LocalEndPoint)
+            {
+                RefusedRetryAfter = refusedRetryAfter,
+            };
             InboundDelivery.Deliver(_onReceive, inbound, _onError);
         }
     }

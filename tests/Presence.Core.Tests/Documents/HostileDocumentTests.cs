@@ -128,12 +128,30 @@ public class HostileDocumentTests
         Assert.Equal("presence has no entity", Parse.Error(xml));
     }
 
-    [Fact]
-    public void Deep_nesting_neither_recurses_nor_fails()
+    [Theory]
+    [InlineData("unknown elements after the tuple")]
+    [InlineData("markup inside a note")]
+    [InlineData("dialog-info")]
+    public void Deep_nesting_is_refused_without_recursing(string where)
     {
-        const int Depth = 5000;
+        string nest = string.Concat(Enumerable.Repeat("<x>", 5000)) + string.Concat(Enumerable.Repeat("</x>", 5000));
+        string xml = where switch
+        {
+            "unknown elements after the tuple" => Parse.PresenceWith(Parse.Tuple("open") + nest),
+            "markup inside a note" => Parse.PresenceWith(Parse.Tuple("open", "<note>" + nest + "</note>")),
+            _ => "<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"1\" state=\"full\" entity=\"sip:a@example.com\">"
+                + nest + "</dialog-info>",
+        };
+
+        Assert.Equal("elements nested more than 32 deep", Parse.Error(xml, where == "dialog-info" ? Parse.DialogInfo : Parse.Pidf));
+    }
+
+    [Fact]
+    public void Nesting_up_to_the_limit_is_read()
+    {
+        // presence is at depth 0, so the 32nd x is at depth 32: the deepest allowed.
         string xml = Parse.PresenceWith(Parse.Tuple("open")
-            + string.Concat(Enumerable.Repeat("<x>", Depth)) + string.Concat(Enumerable.Repeat("</x>", Depth)));
+            + string.Concat(Enumerable.Repeat("<x>", 32)) + "text" + string.Concat(Enumerable.Repeat("</x>", 32)));
 
         Assert.Equal(BasicStatus.Open, Parse.Success(xml).Basic);
     }

@@ -20,8 +20,7 @@ public sealed class TestUserAgent : IAsyncDisposable
     private readonly IPEndPoint _server;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<SipMessage>> _pending = new();
     private readonly Channel<SipMessage> _notifies = Channel.CreateUnbounded<SipMessage>();
-    private readonly CancellationTokenSource _stop = new();
-    private readonly Task _loop;
+    private readonly DatagramLoop _loop;
     private int _cseq = 1;
 
     public TestUserAgent(int serverPort, string user, string domain = "example.com")
@@ -31,7 +30,7 @@ public sealed class TestUserAgent : IAsyncDisposable
         _socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         Port = ((IPEndPoint)_socket.LocalEndPoint!).Port;
         Aor = $"sip:{user}@{domain}";
-        _loop = Task.Run(ReceiveLoopAsync);
+        _loop = new DatagramLoop(_socket, OnDatagramAsync);
     }
 
     public string Aor { get; }
@@ -141,41 +140,24 @@ public sealed class TestUserAgent : IAsyncDisposable
         return !_notifies.Reader.TryPeek(out _);
     }
 
-    private async Task ReceiveLoopAsync()
+    private async Task OnDatagramAsync(byte[] datagram, EndPoint from)
     {
-        var buffer = new byte[65_536];
-        while (!_stop.IsCancellationRequested)
+        var parsed = SipParser.Parse(datagram);
+        if (!parsed.Success)
+            return;
+        var message = parsed.Message!;
+        if (message.IsResponse)
         {
-            SocketReceiveFromResult r;
-            try
-            {
-                r = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, new IPEndPoint(IPAddress.Any, 0), _stop.Token);
-            }
-            catch (Exception) when (_stop.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (SocketException)
-            {
-                continue;
-            }
-            var parsed = SipParser.Parse(buffer.AsSpan(0, r.ReceivedBytes).ToArray());
-            if (!parsed.Success)
-                continue;
-            var message = parsed.Message!;
-            if (message.IsResponse)
-            {
-                if (message.StatusCode >= 200 && message.TopVia?.Branch is { } b && _pending.TryGetValue(b, out var tcs))
-                    tcs.TrySetResult(message);
-                continue;
-            }
-            if (message.Method == SipMethods.Notify)
-            {
-                var answer = SipMessageBuilder.ResponseTo(message, NotifyAnswer, toTag: null).ToArray();
-                await _socket.SendToAsync(answer, SocketFlags.None, r.RemoteEndPoint);
-                if (NotifyAnswer == 200 && !IsRetransmission(message))
-                    _notifies.Writer.TryWrite(message);
-            }
+            if (message.StatusCode >= 200 && message.TopVia?.Branch is { } b && _pending.TryGetValue(b, out var tcs))
+                tcs.TrySetResult(message);
+            return;
+        }
+        if (message.Method == SipMethods.Notify)
+        {
+            var answer = SipMessageBuilder.ResponseTo(message, NotifyAnswer, toTag: null).ToArray();
+            await _socket.SendToAsync(answer, SocketFlags.None, from);
+            if (NotifyAnswer == 200 && !IsRetransmission(message))
+                _notifies.Writer.TryWrite(message);
         }
     }
 
@@ -197,16 +179,5 @@ public sealed class TestUserAgent : IAsyncDisposable
         return start < 0 ? null : System.Net.WebUtility.HtmlDecode(xml[(start + 6)..xml.IndexOf("</note>", start, StringComparison.Ordinal)]);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        _socket.Dispose();
-        try
-        {
-            await _loop;
-        }
-        catch (Exception)
-        {
-        }
-    }
+    public ValueTask DisposeAsync() => _loop.DisposeAsync();
 }

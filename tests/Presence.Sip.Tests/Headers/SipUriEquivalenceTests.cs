@@ -94,4 +94,17 @@ public sealed class SipUriEquivalenceTests
     {
         Assert.Equal(aor, SipUri.Parse(text).ToAor());
     }
+
+    [Theory]
+    [InlineData("sip:carol%0d%0aX-Injected%3a%201@example.com", "sip:carol%0D%0AX-Injected%3A%201@example.com")]
+    [InlineData("sip:carol%3e;tag=x@example.com", "sip:carol%3E;tag=x@example.com")]
+    [InlineData("sip:a%3Bb@example.com", "sip:a%3Bb@example.com")]
+    [InlineData("sip:%41%2d%5f%2e%21%7e%2a%27%28%29@example.com", "sip:A-_.!~*'()@example.com")]
+    [InlineData("sip:j%C3%B6rg@example.com", "sip:j%C3%B6rg@example.com")]
+    public void ToAor_UnescapesOnlyUnreservedCharacters(string text, string aor)
+    {
+        // RFC 3261 §19.1.4: an escaped unreserved character is the character; anything else stays escaped, so an
+        // AOR written into a header field can never carry a line break, a '>' or a quote.
+        Assert.Equal(aor, SipUri.Parse(text).ToAor());
+    }
 }

@@ -116,6 +116,26 @@ public sealed class FrameStreamMessageTests
         Assert.Equal(new SipParseError(400, "Malformed Content-Length"), error);
     }
 
+    [Theory]
+    [InlineData("0", "5")]
+    [InlineData("5", "0")]
+    public void ConflictingContentLengths_AreFatal(string first, string second)
+    {
+        // Either one believed would let the other's body bytes be read as a message of their own.
+        string text = SipText.Options("Content-Length: " + first, "Content-Length: " + second) + "hello";
+
+        Assert.Equal(-1, Frame(text, out SipParseError error));
+        Assert.Equal(new SipParseError(400, "Conflicting Content-Length Headers"), error);
+    }
+
+    [Fact]
+    public void RepeatedEqualContentLengths_Frame()
+    {
+        string text = SipText.Options("Content-Length: 5", "l: 5") + "hello";
+
+        Assert.Equal(text.Length, Frame(text, out _));
+    }
+
     [Fact]
     public void DeclaredSizeOverLimit_Is513BeforeTheBodyArrives()
     {

@@ -27,6 +27,19 @@ public sealed class SipMessageBuilderResponseToTests
     }
 
     [Fact]
+    public void EchoesAFoldedFieldUnfolded()
+    {
+        // RFC 3261 §7.3.1 folding is legal in the request; echoed as received, its second line would start our
+        // response's line with text the sender chose, which a peer that does not unfold reads as a header.
+        SipMessage request = SipText.ParseValid(SipText.OptionsWithReplaced("From", "\"Evil\r\n X-Injected: 1\" <sip:alice@example.com>;tag=9f"));
+
+        string response = SipMessageBuilder.ResponseTo(request, 200).ToString();
+
+        Assert.Contains("\r\nFrom: \"Evil X-Injected: 1\" <sip:alice@example.com>;tag=9f\r\n", response, StringComparison.Ordinal);
+        Assert.DoesNotContain("\r\n ", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void AddsToTagWhenTheRequestHasNone()
     {
         SipMessage subscribe = SipText.ParseValid(SampleMessages.Subscribe);
