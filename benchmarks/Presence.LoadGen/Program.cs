@@ -1,0 +1,48 @@
+using Presence.LoadGen;
+using Presence.LoadGen.Cli;
+using Presence.LoadGen.Report;
+
+var parsed = CommandLine.Parse(args);
+if (parsed.Help)
+{
+    Console.WriteLine(HelpText.Text);
+    return 0;
+}
+if (parsed.Error is not null)
+{
+    Console.Error.WriteLine(parsed.Error);
+    return 2;
+}
+
+// Ctrl+C ends the measured phase early; the results of what ran are still written.
+using var interrupted = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
+{
+    e.Cancel = true;
+    interrupted.Cancel();
+};
+
+RunResult result;
+try
+{
+    result = await LoadRun.RunAsync(parsed.Options!, interrupted.Token);
+}
+catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+{
+    Console.Error.WriteLine(ex.Message);
+    return 2;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("Interrupted before the measured phase began.");
+    return 2;
+}
+
+Console.WriteLine();
+Console.WriteLine(ResultFiles.ToMarkdown(result));
+if (parsed.Options!.OutputDirectory is { } directory)
+{
+    var (json, markdown) = ResultFiles.Write(result, directory);
+    Console.WriteLine($"Results: {json}, {markdown}");
+}
+return result.Passed ? 0 : 1;

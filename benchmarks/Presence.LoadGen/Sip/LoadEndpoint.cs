@@ -1,0 +1,110 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Presence.Sip.Message;
+using Presence.Sip.Transactions;
+using Presence.Sip.Transport;
+
+namespace Presence.LoadGen.Sip;
+
+/// <summary>What happens to a NOTIFY a simulated watcher receives; returns the status to answer it with.</summary>
+internal interface INotifySink
+{
+    int OnNotify(SipMessage notify, long receivedAt);
+}
+
+/// <summary>
+/// One local socket (UDP) or connection (TCP) shared by up to a hundred simulated users, with the project's own
+/// transaction layer on top: requests are retransmitted on UDP (timer E) and time out (timer F) as RFC 3261 §17.1.2
+/// says, and NOTIFY retransmissions are absorbed by server transactions, so the counts are a real client's.
+/// </summary>
+internal sealed class LoadEndpoint : IAsyncDisposable
+{
+    private readonly SipTransportSet _transports = new();
+    private readonly LoopbackOnlySender _sender;
+    private readonly SipTransactionLayer _layer;
+    private readonly INotifySink _sink;
+    private readonly SipDestination _server;
+    private long _transportErrors;
+
+    private LoadEndpoint(SipTransportKind transport, IPAddress local, IPEndPoint server, INotifySink sink)
+    {
+        _sink = sink;
+        _server = new SipDestination(transport, server);
+        _sender = new LoopbackOnlySender(_transports);
+        _layer = new SipTransactionLayer(_sender, OnRequestAsync);
+        Action<Exception> onError = _ => Interlocked.Increment(ref _transportErrors);
+        var bind = new IPEndPoint(local, 0);
+        if (transport == SipTransportKind.Udp)
+        {
+            var udp = new UdpSipTransport(bind, SipParserLimits.Default, _layer.ReceiveAsync, onError);
+            _transports.Add(udp);
+            LocalEndPoint = udp.LocalEndPoint;
+        }
+        else
+        {
+            // The listener is there for a server that loses the flow and connects back to the Contact.
+            var tcp = new StreamSipTransport(transport, bind, SipParserLimits.Default, SipStreamOptions.Default, _layer.ReceiveAsync, onError);
+            _transports.Add(tcp);
+            LocalEndPoint = tcp.LocalEndPoint;
+        }
+        Transport = transport;
+        string host = local.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + local + "]" : local.ToString();
+        SentBy = host + ":" + LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture);
+        _transports.Start();
+    }
+
+    public SipTransportKind Transport { get; }
+
+    public IPEndPoint LocalEndPoint { get; }
+
+    /// <summary>host:port, for Via sent-by and Contact.</summary>
+    public string SentBy { get; }
+
+    public SipTransactionCounters Counters => _layer.Counters;
+
+    /// <summary>Exceptions the transport reported (ICMP errors, oversized datagrams) and sends refused as off-machine.</summary>
+    public long TransportErrors => Interlocked.Read(ref _transportErrors) + _sender.Refused;
+
+    /// <summary>Opens the socket; on TCP also the connection, before any request races to open its own.</summary>
+    public static async Task<LoadEndpoint> OpenAsync(SipTransportKind transport, IPAddress local, IPEndPoint server, INotifySink sink)
+    {
+        var endpoint = new LoadEndpoint(transport, local, server, sink);
+        // RFC 5626 §3.5.1: a double CRLF is a keep-alive ping; here it just opens the flow.
+        if (transport != SipTransportKind.Udp && !await endpoint._sender.SendAsync(endpoint._server, "\r\n\r\n"u8.ToArray()).ConfigureAwait(false))
+        {
+            await endpoint.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException($"Cannot connect to {server} over {transport}: is the server running?");
+        }
+        return endpoint;
+    }
+
+    /// <summary>The Contact URI of a user on this endpoint.</summary>
+    public string ContactUri(string user) =>
+        $"sip:{user}@{SentBy}" + (Transport == SipTransportKind.Tcp ? ";transport=tcp" : string.Empty);
+
+    /// <summary>The top Via of a request; the branch names its client transaction.</summary>
+    public string Via(string branch) => $"SIP/2.0/{Transport.ToViaToken()} {SentBy};branch={branch};rport";
+
+    public Task<ClientTransactionResult> SendAsync(SipMessageBuilder request, string branch) =>
+        _layer.SendRequest(_server, request, branch).Completion;
+
+    private async ValueTask OnRequestAsync(ServerTransaction transaction)
+    {
+        long receivedAt = Stopwatch.GetTimestamp();
+        SipMessage request = transaction.Request;
+        int status = request.Method switch
+        {
+            SipMethods.Notify => _sink.OnNotify(request, receivedAt),
+            SipMethods.Options => 200,
+            _ => 405,
+        };
+        var response = transaction.CreateResponse(status);
+        if (status == 405)
+            response.Add(HeaderId.Allow, "NOTIFY, OPTIONS");
+        await transaction.RespondAsync(response).ConfigureAwait(false);
+    }
+
+    public async ValueTask DisposeAsync() => await _transports.DisposeAsync().ConfigureAwait(false);
+}

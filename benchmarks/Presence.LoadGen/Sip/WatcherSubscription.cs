@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using Presence.LoadGen.Measure;
+using Presence.Sip.Transactions;
+
+namespace Presence.LoadGen.Sip;
+
+/// <summary>A watcher's subscription to a presentity: the dialog the NOTIFYs arrive in, found by Call-ID.</summary>
+internal sealed class WatcherSubscription
+{
+    private readonly TaskCompletionSource _firstNotify = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public WatcherSubscription(SimUser watcher, SimUser presentity, Change? initialChange = null)
+    {
+        Watcher = watcher;
+        Presentity = presentity;
+        InitialChange = initialChange;
+        FromTag = ResponseRouting.NewTag();
+        CallId = $"{Guid.NewGuid():N}@{watcher.Endpoint.SentBy}";
+    }
+
+    public SimUser Watcher { get; }
+
+    public SimUser Presentity { get; }
+
+    /// <summary>In the subscription storm, the SUBSCRIBE is the change and the first NOTIFY its answer.</summary>
+    public Change? InitialChange { get; }
+
+    public string FromTag { get; }
+
+    public string CallId { get; }
+
+    /// <summary>Stopwatch time the SUBSCRIBE was sent.</summary>
+    public long SentAt { get; set; } = Stopwatch.GetTimestamp();
+
+    /// <summary>Guards the fields below; NOTIFYs of one dialog may be handled on two threads.</summary>
+    public object Gate { get; } = new();
+
+    public bool HasFirstNotify { get; set; }
+
+    public bool Terminated { get; set; }
+
+    /// <summary>The newest change marker this dialog has seen, to tell duplicates and reordering.</summary>
+    public long LastSeq { get; set; }
+
+    /// <summary>Completes when the first NOTIFY of the dialog arrives.</summary>
+    public Task FirstNotify => _firstNotify.Task;
+
+    public void OnFirstNotify() => _firstNotify.TrySetResult();
+}
