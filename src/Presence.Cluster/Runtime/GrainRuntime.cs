@@ -28,7 +28,8 @@ public sealed class GrainRuntime<TGrain> : IAsyncDisposable where TGrain : IGrai
     private Task? _stopped;
 
     public GrainRuntime(
-        IGrainFactory<TGrain> factory, IGrainStore store, GrainRuntimeOptions options, TimeProvider time, ILogger logger)
+        IGrainFactory<TGrain> factory, IGrainStore store, GrainRuntimeOptions options, TimeProvider time, ILogger logger,
+        IPartitionOwnership? ownership = null)
     {
         ArgumentNullException.ThrowIfNull(factory);
         ArgumentNullException.ThrowIfNull(store);
@@ -42,11 +43,21 @@ public sealed class GrainRuntime<TGrain> : IAsyncDisposable where TGrain : IGrai
         _workers = new PartitionWorker<TGrain>[options.Workers];
         for (var i = 0; i < _workers.Length; i++)
         {
-            _workers[i] = new PartitionWorker<TGrain>(i, this, factory, options, time, logger, _tracker, _stopping.Token);
+            _workers[i] = new PartitionWorker<TGrain>(i, this, factory, options, time, logger, _tracker, _stopping.Token, ownership);
         }
 
-        _poller = new ReminderPoller(store, factory.GrainType, options, time, logger, Wake);
+        Ownership = ownership;
+        // A silo wakes only the due grains of partitions it owns; the owners of the others wake theirs.
+        _poller = new ReminderPoller(store, factory.GrainType, options, time, logger,
+            ownership is null ? Wake : key =>
+            {
+                if (ownership.Owns(PartitionHash.PartitionOf(key, options.Partitions)))
+                    Wake(key);
+            });
     }
+
+    /// <summary>The cluster's say on which partitions this process serves; null in a single process.</summary>
+    public IPartitionOwnership? Ownership { get; }
 
     /// <summary>Grains in memory now, over all workers.</summary>
     public int ActiveCount => _workers.Sum(worker => worker.ActiveCount);
@@ -98,6 +109,33 @@ public sealed class GrainRuntime<TGrain> : IAsyncDisposable where TGrain : IGrai
             RuntimeLog.PostDropped(_logger, _factory.GrainType, key);
         }
     }
+
+    /// <summary>
+    /// Deactivates every grain of the partitions <paramref name="lost"/> names once its queued turns have
+    /// run (turns still arriving for them fail at activation, since the partition is no longer owned), and
+    /// completes when none is left in memory. The grains' writes may still be in the group committer: the
+    /// caller flushes it before telling the cluster the partitions are free.
+    /// </summary>
+    public async Task ReleaseAsync(Func<int, bool> lost, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(lost);
+        while (true)
+        {
+            var requests = _workers.Select(worker =>
+            {
+                var request = new ReleaseRequest(lost, _options.Partitions);
+                return worker.Post(new WorkerMessage(WorkerMessageKind.Release, Payload: request)) ? request.Task : Task.FromResult(0);
+            }).ToArray();
+            var remaining = (await Task.WhenAll(requests).WaitAsync(ct).ConfigureAwait(false)).Sum();
+            if (remaining == 0)
+                return;
+            // Some grains are still running turns; look again shortly.
+            await Task.Delay(5, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Asks the reminder poller to look for due grains now (after this silo gained partitions).</summary>
+    public void PollNow() => _poller.PollNow();
 
     /// <summary>
     /// Stops taking turns from outside, waits for every queued and running turn (and the turns they

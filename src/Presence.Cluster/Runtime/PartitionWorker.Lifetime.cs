@@ -91,6 +91,39 @@ internal sealed partial class PartitionWorker<TGrain>
         _scratch.Clear();
     }
 
+    // A lost partition's grains go even if they would rather stay (a NOTIFY awaiting its answer): the new
+    // owner re-reads the store, and an answer arriving here later fails at activation.
+    private void Release(ReleaseRequest request)
+    {
+        var remaining = 0;
+        _scratch.Clear();
+        foreach (var slot in _slots.Values)
+        {
+            if (!slot.IsActive || !request.IsLost(slot.Key))
+            {
+                continue;
+            }
+
+            if (slot.IsRunning || slot.Pending.Count > 0)
+            {
+                remaining++;
+            }
+            else
+            {
+                _scratch.Add(slot);
+            }
+        }
+
+        foreach (var slot in _scratch)
+        {
+            Deactivate(slot);
+            Forget(slot);
+        }
+
+        _scratch.Clear();
+        request.TrySetResult(remaining);
+    }
+
     private bool CanDeactivate(GrainSlot<TGrain> slot)
     {
         try

@@ -49,6 +49,12 @@ internal sealed partial class PartitionWorker<TGrain>
         {
             if (activating)
             {
+                if (_ownership is not null)
+                {
+                    // Waits while the previous owner hands the partition over; throws if it is not ours.
+                    await _ownership.WaitServableAsync(PartitionHash.PartitionOf(slot.Key, _options.Partitions), _stopping);
+                }
+
                 var grain = await _factory.ActivateAsync(slot.Key, _stopping);
                 slot.Activate(grain);
                 Interlocked.Increment(ref _activeCount);

@@ -19,6 +19,7 @@ internal sealed partial class PartitionWorker<TGrain> where TGrain : IGrain
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
     private readonly TurnTracker _tracker;
+    private readonly IPartitionOwnership? _ownership;
     private readonly CancellationToken _stopping;
     private readonly Channel<WorkerMessage> _channel;
     private readonly WorkerSynchronizationContext _context;
@@ -33,8 +34,9 @@ internal sealed partial class PartitionWorker<TGrain> where TGrain : IGrain
 
     public PartitionWorker(
         int index, object owner, IGrainFactory<TGrain> factory, GrainRuntimeOptions options, TimeProvider time,
-        ILogger logger, TurnTracker tracker, CancellationToken stopping)
+        ILogger logger, TurnTracker tracker, CancellationToken stopping, IPartitionOwnership? ownership = null)
     {
+        _ownership = ownership;
         _index = index;
         _factory = factory;
         _options = options;
@@ -150,6 +152,9 @@ internal sealed partial class PartitionWorker<TGrain> where TGrain : IGrain
                     break;
                 case WorkerMessageKind.Wake:
                     Wake(message.Key!);
+                    break;
+                case WorkerMessageKind.Release:
+                    Release((ReleaseRequest)message.Payload!);
                     break;
             }
         }

@@ -12,7 +12,11 @@ internal sealed class ReminderPoller(
     IGrainStore store, string grainType, GrainRuntimeOptions options, TimeProvider time, ILogger logger, Action<string> wake)
 {
     private readonly CancellationTokenSource _stop = new();
+    private TaskCompletionSource _pollNow = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private Task _loop = Task.CompletedTask;
+
+    /// <summary>Runs a poll at once instead of at the next interval (requests while one is pending merge).</summary>
+    public void PollNow() => Volatile.Read(ref _pollNow).TrySetResult();
 
     public void Start() => _loop = Task.Run(() => RunAsync(_stop.Token));
 
@@ -25,15 +29,20 @@ internal sealed class ReminderPoller(
 
     private async Task RunAsync(CancellationToken ct)
     {
-        using var timer = new PeriodicTimer(options.ReminderPollInterval, time);
         try
         {
             // The first poll runs at once: what fell due while no process ran is acted on at start.
-            do
+            while (true)
             {
+                // A new signal before the poll: a PollNow that arrives during it asks for another one.
+                var signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                Volatile.Write(ref _pollNow, signal);
                 await PollAsync(ct).ConfigureAwait(false);
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                await Task.WhenAny(signal.Task, Task.Delay(options.ReminderPollInterval, time, wait.Token)).ConfigureAwait(false);
+                await wait.CancelAsync().ConfigureAwait(false);
+                ct.ThrowIfCancellationRequested();
             }
-            while (await timer.WaitForNextTickAsync(ct).ConfigureAwait(false));
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {

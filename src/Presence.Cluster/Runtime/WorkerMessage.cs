@@ -17,6 +17,9 @@ internal enum WorkerMessageKind
     /// <summary>Time to look for idle grains.</summary>
     IdleSweep,
 
+    /// <summary>Deactivate the idle grains of lost partitions; the payload is a <see cref="ReleaseRequest"/>.</summary>
+    Release,
+
     /// <summary>The reminder poller found <see cref="WorkerMessage.Key"/> due; activate it if it is not active.</summary>
     Wake,
 }
@@ -26,3 +29,9 @@ internal enum WorkerMessageKind
 /// code that touches its grains' bookkeeping. A struct, so continuations cost no allocation.
 /// </summary>
 internal readonly record struct WorkerMessage(WorkerMessageKind Kind, string? Key = null, object? Payload = null, object? State = null);
+
+/// <summary>One worker's part of <see cref="GrainRuntime{TGrain}.ReleaseAsync"/>: answers how many grains of lost partitions it still holds.</summary>
+internal sealed class ReleaseRequest(Func<int, bool> lost, int partitions) : TaskCompletionSource<int>(TaskCreationOptions.RunContinuationsAsynchronously)
+{
+    public bool IsLost(string key) => lost(PartitionHash.PartitionOf(key, partitions));
+}

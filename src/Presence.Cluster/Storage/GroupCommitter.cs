@@ -20,6 +20,7 @@ public sealed class GroupCommitter : IAsyncDisposable
     private long _batches;
     private long _writes;
     private long _failedBatches;
+    private long _conflicts;
     private int _largestBatch;
 
     /// <param name="maxBatchSize">
@@ -51,6 +52,12 @@ public sealed class GroupCommitter : IAsyncDisposable
     /// <summary>Transactions that failed; each of their writes was reported failed.</summary>
     public long BatchesFailed => Interlocked.Read(ref _failedBatches);
 
+    /// <summary>
+    /// Writes refused because the grain's stored version was not the one expected: a second owner of a key
+    /// (a silo that had not yet let go of a user another silo took over) caught and never applied.
+    /// </summary>
+    public long Conflicts => Interlocked.Read(ref _conflicts);
+
     /// <summary>The most writes one transaction has carried.</summary>
     public int LargestBatch => Volatile.Read(ref _largestBatch);
 
@@ -79,6 +86,27 @@ public sealed class GroupCommitter : IAsyncDisposable
         return await pending.Task.ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Completes when every write queued before the call has its answer (committed, conflicted or failed):
+    /// what a silo waits for before it tells the cluster it has let go of a partition.
+    /// </summary>
+    public async Task FlushAsync(CancellationToken ct = default)
+    {
+        var barrier = new PendingWrite(null);
+        try
+        {
+            await _queue.Writer.WriteAsync(barrier, ct).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            // Disposed: the loop commits what was queued before it ends.
+            await _loop.WaitAsync(ct).ConfigureAwait(false);
+            return;
+        }
+
+        await barrier.Task.WaitAsync(ct).ConfigureAwait(false);
+    }
+
     /// <summary>Commits what is queued, then stops. Does not dispose the store.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -105,10 +133,35 @@ public sealed class GroupCommitter : IAsyncDisposable
 
     private async Task CommitBatchAsync(List<PendingWrite> batch)
     {
+        // Barriers (FlushAsync) ride in the batch and are answered after it; they write nothing.
+        List<PendingWrite>? barriers = null;
+        for (var i = batch.Count - 1; i >= 0; i--)
+        {
+            if (batch[i].Write is null)
+            {
+                (barriers ??= []).Add(batch[i]);
+                batch.RemoveAt(i);
+            }
+        }
+
+        await CommitWritesAsync(batch).ConfigureAwait(false);
+        foreach (var barrier in barriers ?? [])
+        {
+            barrier.TrySetResult(default!);
+        }
+    }
+
+    private async Task CommitWritesAsync(List<PendingWrite> batch)
+    {
+        if (batch.Count == 0)
+        {
+            return;
+        }
+
         var writes = new GrainWrite[batch.Count];
         for (var i = 0; i < writes.Length; i++)
         {
-            writes[i] = batch[i].Write;
+            writes[i] = batch[i].Write!;
         }
 
         IReadOnlyList<WriteResult> results;
@@ -144,15 +197,20 @@ public sealed class GroupCommitter : IAsyncDisposable
 
         for (var i = 0; i < batch.Count; i++)
         {
+            if (results[i].Status == WriteStatus.Conflict)
+            {
+                Interlocked.Increment(ref _conflicts);
+            }
+
             batch[i].TrySetResult(results[i]);
         }
     }
 
     // The write and its caller's completion in one allocation. Continuations run asynchronously so a
     // caller's code never runs on (and stalls) the commit loop.
-    private sealed class PendingWrite(GrainWrite write)
+    private sealed class PendingWrite(GrainWrite? write)
         : TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public GrainWrite Write { get; } = write;
+        public GrainWrite? Write { get; } = write;
     }
 }

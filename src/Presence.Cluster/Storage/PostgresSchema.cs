@@ -9,11 +9,14 @@ namespace Presence.Cluster.Storage;
 /// reaches the same schema by the same path. Tables go in the first schema of the connection's
 /// search_path ("public" unless the connection string says otherwise).
 /// </summary>
-internal static class PostgresSchema
+public static class PostgresSchema
 {
     // The transaction-level advisory lock every silo takes before it looks at the schema. The number is
     // arbitrary but fixed ("presgrns" in ASCII); silos of one database must agree on it, nothing else.
     internal const long MigrationLockKey = 0x7072_6573_6772_6E73;
+
+    /// <summary>The migration steps in order (cluster-config/schema.sql is these, concatenated).</summary>
+    public static IReadOnlyList<string> StepsSql => Steps;
 
     private static readonly string[] Steps =
     [
@@ -61,6 +64,36 @@ internal static class PostgresSchema
         -- History is read per grain, newest first (id breaks ties within a millisecond), optionally from a
         -- time on: a backward scan of this index, no sort.
         CREATE INDEX ix_grain_history ON grain_history (grain_type, grain_key, at, id);
+        """,
+
+        // Version 2. Cluster membership, as Orleans' membership table: one version row per cluster that every
+        // join, status change and death declaration moves on by compare-and-swap, and one row per silo or
+        // edge incarnation. Leases are timestamptz set from the database's clock (now()), so no two hosts'
+        // clocks are ever compared. The partial unique index allows one live incarnation per silo name: a
+        // restarted silo's join marks its previous incarnation dead in the same transaction.
+        """
+        CREATE TABLE cluster_versions (
+            cluster_id text COLLATE "C" PRIMARY KEY,
+            version    bigint NOT NULL
+        );
+
+        CREATE TABLE cluster_members (
+            cluster_id      text COLLATE "C" NOT NULL REFERENCES cluster_versions (cluster_id),
+            silo_id         text COLLATE "C" NOT NULL,
+            incarnation     bigint NOT NULL,
+            role            text NOT NULL CHECK (role IN ('silo', 'edge')),
+            status          text NOT NULL CHECK (status IN ('active', 'leaving', 'left', 'dead')),
+            sip_address     text NOT NULL,
+            http_address    text NOT NULL,
+            lease_expires   timestamptz NOT NULL,
+            joined_at       timestamptz NOT NULL,
+            updated_at      timestamptz NOT NULL,
+            drained_version bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (cluster_id, silo_id, incarnation)
+        );
+
+        CREATE UNIQUE INDEX ux_cluster_members_live ON cluster_members (cluster_id, silo_id)
+            WHERE status IN ('active', 'leaving');
         """,
     ];
 

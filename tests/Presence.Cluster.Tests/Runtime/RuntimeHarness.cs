@@ -20,13 +20,14 @@ internal sealed class RuntimeHarness : IAsyncDisposable
     public RecordingLogger Logger { get; }
 
     public static async Task<RuntimeHarness> StartAsync(
-        GrainRuntimeOptions? options = null, TimeProvider? time = null, TempDatabase? database = null)
+        GrainRuntimeOptions? options = null, TimeProvider? time = null, TempDatabase? database = null,
+        IPartitionOwnership? ownership = null)
     {
         time ??= TimeProvider.System;
         var factory = await CounterGrainFactory.CreateAsync(time, database);
         var logger = new RecordingLogger();
         var runtime = new GrainRuntime<CounterGrain>(
-            factory, factory.Store, options ?? new GrainRuntimeOptions { Workers = 2 }, time, logger);
+            factory, factory.Store, options ?? new GrainRuntimeOptions { Workers = 2 }, time, logger, ownership);
         await runtime.StartAsync(CancellationToken.None);
         return new RuntimeHarness(runtime, factory, logger);
     }

@@ -25,6 +25,43 @@ public sealed class GroupCommitterTests
     }
 
     [Fact]
+    public async Task Flush_completes_only_after_every_write_queued_before_it_has_its_answer()
+    {
+        var store = new GatedStore();
+        await using var committer = new GroupCommitter(store, maxBatchSize: 2);
+
+        var writes = Enumerable.Range(0, 5).Select(i => committer.CommitAsync(Write($"w{i}"))).ToArray();
+        await store.FirstBatchEntered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var flush = committer.FlushAsync();
+        await Task.Delay(50);
+        Assert.False(flush.IsCompleted, "flushed while writes were still held at the store");
+
+        store.Gate.SetResult();
+        await flush.WaitAsync(TimeSpan.FromSeconds(10));
+        // Everything queued before the flush was in the store when it completed.
+        Assert.Equal(5, store.Keys.Count);
+        Assert.All(await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(10)), r => Assert.Equal(WriteStatus.Committed, r.Status));
+    }
+
+    [Fact]
+    public async Task Conflicting_writes_are_counted_and_reported_to_their_writer()
+    {
+        var database = new TempDatabase();
+        await using var store = new SqliteGrainStore(database.Path, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance);
+        await store.InitializeAsync(CancellationToken.None);
+        await using var committer = new GroupCommitter(store);
+
+        Assert.Equal(WriteStatus.Committed, (await committer.CommitAsync(Write("alice") with { GrainType = "t" })).Status);
+        // A second owner that read the same version 0 loses: caught, never applied.
+        var stale = await committer.CommitAsync(Write("alice") with { GrainType = "t" });
+
+        Assert.Equal(WriteStatus.Conflict, stale.Status);
+        Assert.Equal(1, committer.Conflicts);
+        Assert.Equal(1, (await store.ReadAsync("t", "alice", CancellationToken.None))!.Version);
+        database.Dispose();
+    }
+
+    [Fact]
     public async Task A_store_failure_faults_every_write_of_its_batch_and_the_next_batch_still_commits()
     {
         var store = new GatedStore();
