@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Presence.Server.Cluster;
 using Presence.Server.Http;
 using Presence.Server.Presence;
 using Presence.Server.Sip;
@@ -7,6 +8,7 @@ var builder = WebApplication.CreateBuilder(args);
 // Presence first: hosted services start in order and stop in reverse, so the store is open before the first
 // SIP request and closes after the last one.
 builder.Services.AddPresence(builder.Configuration);
+builder.Services.AddCluster(builder.Configuration);
 builder.Services.AddSipEndpoint(builder.Configuration);
 builder.Services.AddPresenceApi(builder.Configuration);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
@@ -16,6 +18,7 @@ await using var app = builder.Build();
 app.MapPresenceApi();
 app.MapAccountApi();
 app.MapRulesApi();
+app.MapClusterApi();
 try
 {
     // The token is made (or read) at start, so its location is logged before the first call needs it.

@@ -30,6 +30,7 @@ public sealed partial class MembershipAgent : IPartitionOwnership, IAsyncDisposa
     private bool _fenceLogged;
     private long _declaredDead;
     private long _lastCleanUp;
+    private int _disposed;
 
     /// <param name="self">Who this process is: its name, role and addresses (incarnation, status and times are filled in on join).</param>
     public MembershipAgent(
@@ -109,6 +110,9 @@ public sealed partial class MembershipAgent : IPartitionOwnership, IAsyncDisposa
 
     public async ValueTask DisposeAsync()
     {
+        // The host stops it and the container disposes it: the second call has nothing to do.
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {

@@ -22,7 +22,11 @@ public sealed class AccountDirectory(IGrainStore store, TimeProvider time)
     public const string GrainType = "account";
     private const string ItemKind = "account";
 
-    private readonly ConcurrentDictionary<string, (Account? Account, long Version)> _cache = new(StringComparer.Ordinal);
+    // Entries are trusted for a few seconds only: in a cluster another member may change a password or
+    // disable a user, and this member must see it soon without a read per request.
+    private static readonly TimeSpan CacheLifetime = TimeSpan.FromSeconds(5);
+
+    private readonly ConcurrentDictionary<string, (Account? Account, long Version, long ReadAt)> _cache = new(StringComparer.Ordinal);
 
     public async Task<Account?> GetAsync(string aor, CancellationToken ct = default) => (await ReadAsync(aor, ct).ConfigureAwait(false)).Account;
 
@@ -103,14 +107,17 @@ public sealed class AccountDirectory(IGrainStore store, TimeProvider time)
 
     private async Task<(Account? Account, long Version)> ReadAsync(string aor, CancellationToken ct)
     {
-        if (_cache.TryGetValue(aor, out var cached))
-            return cached;
+        if (_cache.TryGetValue(aor, out var cached) && time.GetElapsedTime(cached.ReadAt) < CacheLifetime)
+            return (cached.Account, cached.Version);
+        long readAt = time.GetTimestamp();
         var snapshot = await store.ReadAsync(GrainType, aor, ct).ConfigureAwait(false);
         var item = snapshot?.Items.FirstOrDefault(i => i.Kind == ItemKind);
         var entry = (item is null ? null : JsonSerializer.Deserialize(item.Payload, AccountJson.Default.Account), snapshot?.Version ?? 0);
         // Only real users are cached: caching misses would let anyone grow the cache with made-up names.
         if (entry.Item1 is not null)
-            _cache[aor] = entry;
+            _cache[aor] = (entry.Item1, entry.Item2, readAt);
+        else
+            _cache.TryRemove(aor, out _);
         return entry;
     }
 }

@@ -22,7 +22,7 @@ public static class PresenceApi
     public static IEndpointRouteBuilder MapPresenceApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
-        var api = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope);
+        var api = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope).AddEndpointFilter(Cluster.ClusterApi.ToOwner);
         api.MapGet("/presence", GetPresence);
         api.MapGet("/presence.pidf", GetPidf);
         api.MapPut("/dnd", SetDnd);

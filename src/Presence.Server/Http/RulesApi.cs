@@ -15,7 +15,7 @@ public static class RulesApi
 {
     public static IEndpointRouteBuilder MapRulesApi(this IEndpointRouteBuilder app)
     {
-        var user = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope);
+        var user = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope).AddEndpointFilter(Cluster.ClusterApi.ToOwner);
         user.MapGet("/watchers", WatchersAsync);
         user.MapGet("/rules", RulesAsync);
         user.MapPut("/rules", SetRuleAsync);

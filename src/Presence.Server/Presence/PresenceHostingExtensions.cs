@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Presence.Cluster.Membership;
 using Presence.Cluster.Runtime;
 using Presence.Cluster.Storage;
 using Presence.Core;
@@ -15,6 +16,12 @@ namespace Presence.Server.Presence;
 public sealed class PresenceHostOptions
 {
     public const string Section = "Presence";
+
+    /// <summary>Where users' state is kept: "sqlite" (the embedded default) or "postgres" (a cluster's silos share it).</summary>
+    public string Store { get; set; } = "sqlite";
+
+    /// <summary>The PostgreSQL connection string when Store is postgres, e.g. "Host=db;Database=presence;Username=presence".</summary>
+    public string ConnectionString { get; set; } = string.Empty;
 
     /// <summary>The SQLite file of the embedded store (default data/presence.db, relative to the working directory).</summary>
     public string DatabasePath { get; set; } = Path.Combine("data", "presence.db");
@@ -46,7 +53,11 @@ public sealed class PresenceHostOptionsValidator : IValidateOptions<PresenceHost
         Bounds("Subscribe", r.MinSubscribeExpires, r.DefaultSubscribeExpires, r.MaxSubscribeExpires);
         if (r.MaxBindings < 1 || r.MaxPublications < 1 || r.MaxSubscriptions < 1 || r.MaxAlternativeContacts < 0)
             failures.Add("Presence:Rules: the per-user caps must be at least 1.");
-        if (string.IsNullOrWhiteSpace(options.DatabasePath))
+        if (!string.Equals(options.Store, "sqlite", StringComparison.OrdinalIgnoreCase) && !string.Equals(options.Store, "postgres", StringComparison.OrdinalIgnoreCase))
+            failures.Add($"Presence:Store must be sqlite or postgres, not '{options.Store}'.");
+        else if (IsPostgres(options) && string.IsNullOrWhiteSpace(options.ConnectionString))
+            failures.Add("Presence:Store=postgres needs Presence:ConnectionString.");
+        if (!IsPostgres(options) && string.IsNullOrWhiteSpace(options.DatabasePath))
             failures.Add("Presence:DatabasePath is empty.");
         if (options.Workers is < 1 or > 256)
             failures.Add("Presence:Workers must be between 1 and 256.");
@@ -54,6 +65,8 @@ public sealed class PresenceHostOptionsValidator : IValidateOptions<PresenceHost
             failures.Add("Presence:IdleTimeout must be positive.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    internal static bool IsPostgres(PresenceHostOptions options) => string.Equals(options.Store, "postgres", StringComparison.OrdinalIgnoreCase);
 }
 
 public static class PresenceHostingExtensions
@@ -66,12 +79,15 @@ public static class PresenceHostingExtensions
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value.Rules);
         services.AddSingleton<IGrainStore>(sp =>
         {
+            var hostOptions = sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value;
+            if (PresenceHostOptionsValidator.IsPostgres(hostOptions))
+                return new PostgresGrainStore(hostOptions.ConnectionString, sp.GetRequiredService<ILogger<PostgresGrainStore>>());
             string path = Path.GetFullPath(sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value.DatabasePath);
             Directory.CreateDirectory(Path.GetDirectoryName(path)!);
             PresenceLog.StoreOpened(sp.GetRequiredService<ILogger<PresenceStoreService>>(), path);
             return new SqliteGrainStore(path, sp.GetRequiredService<ILogger<SqliteGrainStore>>());
         });
-        services.AddSingleton(sp => new GroupCommitter(sp.GetRequiredService<IGrainStore>()));
+        services.AddSingleton(sp => new GroupCommitter(sp.GetRequiredService<IGrainStore>(), logger: sp.GetRequiredService<ILogger<GroupCommitter>>()));
         services.AddSingleton<LocalIdentity>();
         services.AddSingleton<NotifySender>();
         services.AddSingleton<PresenceChangeFeed>();
@@ -85,7 +101,9 @@ public static class PresenceHostingExtensions
                 sp.GetRequiredService<IGrainStore>(),
                 new GrainRuntimeOptions { Workers = Math.Max(1, options.Workers), IdleTimeout = options.IdleTimeout },
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<GrainRuntime<PresentityGrain>>>());
+                sp.GetRequiredService<ILogger<GrainRuntime<PresentityGrain>>>(),
+                // In a cluster the membership agent says which partitions this silo may activate.
+                sp.GetService<MembershipAgent>());
         });
         services.AddSingleton<PresenceDirectory>();
         services.AddOptions<Accounts.AuthOptions>().Bind(configuration.GetSection(Accounts.AuthOptions.Section));

@@ -17,7 +17,7 @@ namespace Presence.Server.Tests.Infrastructure;
 public sealed class TestUserAgent : IAsyncDisposable
 {
     private readonly Socket _socket;
-    private readonly IPEndPoint _server;
+    private IPEndPoint _server;
     private readonly ConcurrentDictionary<string, TaskCompletionSource<SipMessage>> _pending = new();
     private readonly Channel<SipMessage> _notifies = Channel.CreateUnbounded<SipMessage>();
     private readonly DatagramLoop _loop;
@@ -34,6 +34,13 @@ public sealed class TestUserAgent : IAsyncDisposable
     }
 
     public string Aor { get; }
+
+    /// <summary>The UDP port requests go to (a cluster test moves it from silo to silo).</summary>
+    public int ServerPort
+    {
+        get => _server.Port;
+        set => _server = new IPEndPoint(IPAddress.Loopback, value);
+    }
 
     public int Port { get; }
 

@@ -1,0 +1,167 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Presence.Cluster.Tests.Storage;
+using Presence.Server.Tests.Infrastructure;
+using Presence.Sip.Message;
+using Xunit.Abstractions;
+
+namespace Presence.Server.Tests.Cluster;
+
+[CollectionDefinition(Name)]
+public sealed class ClusterCollection : ICollectionFixture<PostgresServer>
+{
+    public const string Name = "Cluster";
+}
+
+/// <summary>
+/// Silos as processes on one PostgreSQL the fixture started: users split by the ring, a silo never serves a
+/// user it does not own, a killed silo's users served by the others from stored state within seconds with
+/// their watchers' dialogs intact, and a stopping silo that hands its users over.
+/// </summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper output)
+{
+    private const string Pidf = "application/pidf+xml";
+
+    // The do-not-disturb comment is the composite's note, so every watcher's NOTIFY carries it.
+    internal static string Document(string aor, string note) =>
+        "<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:params:xml:ns:pidf\" xmlns:po=\"urn:presence-orleans:params:xml:ns:pidf-ext\""
+        + $" entity=\"{aor}\"><tuple id=\"t\"><status><basic>open</basic></status></tuple><po:donotdisturb>{note}</po:donotdisturb></presence>";
+
+    [Fact]
+    public async Task Users_are_split_across_silos_and_a_silo_never_serves_a_user_it_does_not_own()
+    {
+        await using var cluster = await LocalCluster.CreateAsync(postgres);
+        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"));
+        await cluster.WaitForRingAsync();
+
+        var view = await LocalCluster.DescribeAsync(cluster.Silos["silo1"]);
+        var shares = view.GetProperty("members").EnumerateArray().Select(m => m.GetProperty("partitions").GetInt32()).ToArray();
+        Assert.Equal(4096, shares.Sum());
+        Assert.All(shares, share => Assert.InRange(share, 1500, 2600));
+
+        var alice = UserOwnedBy(cluster, "silo1", "alice");
+        await using var ua = new TestUserAgent(cluster.Silos["silo2"].Port, alice[4..alice.IndexOf('@')]);
+        // The wrong silo refuses with 503 and Retry-After rather than serve the user a second time.
+        var refused = await ua.RegisterAsync();
+        Assert.Equal(503, refused.StatusCode);
+        Assert.NotNull(refused.GetFirst(HeaderId.RetryAfter));
+
+        ua.ServerPort = cluster.Silos["silo1"].Port;
+        Assert.Equal(200, (await ua.RegisterAsync()).StatusCode);
+        // The HTTP API answers about anyone on any member: silo2 passes the call to silo1.
+        using var api = cluster.Silos["silo2"].CreateApiClient();
+        var presence = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice)}/presence");
+        Assert.Equal(1, presence.GetProperty("registrations").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_killed_silos_users_are_served_by_the_others_from_stored_state_and_watchers_keep_their_dialogs()
+    {
+        await using var cluster = await LocalCluster.CreateAsync(postgres);
+        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"), cluster.StartSiloAsync("silo3"));
+        await cluster.WaitForRingAsync();
+        var alice = UserOwnedBy(cluster, "silo1", "alice");
+        var bob = UserOwnedBy(cluster, "silo2", "bob");
+        await using var aliceUa = new TestUserAgent(cluster.Silos["silo1"].Port, User(alice));
+        await using var bobUa = new TestUserAgent(cluster.Silos["silo1"].Port, User(bob));
+
+        Assert.Equal(200, (await aliceUa.RegisterAsync()).StatusCode);
+        Assert.Equal(200, (await aliceUa.PublishAsync(Pidf, Document(alice, "before the crash"))).StatusCode);
+        // Bob (owned by silo2) watches Alice (owned by silo1): the SUBSCRIBE goes to Alice's silo.
+        var subscribed = await bobUa.SubscribeAsync(alice);
+        Assert.Equal(200, subscribed.StatusCode);
+        SipMessage first;
+        try
+        {
+            first = await NotifyWithNoteAsync(bobUa, "before the crash");
+        }
+        catch (TimeoutException)
+        {
+            output.WriteLine(cluster.Silos["silo1"].Output);
+            throw;
+        }
+        var dialog = (first.CallId, From: first.GetFirst(HeaderId.From));
+
+        var killedAt = Stopwatch.StartNew();
+        await cluster.KillAsync("silo1");
+        var newOwner = cluster.OwnerOf(alice);
+        aliceUa.ServerPort = cluster.Silos[newOwner].Port;
+        SipMessage published;
+        while ((published = await aliceUa.PublishAsync(Pidf, Document(alice, "after the crash"))).StatusCode == 503)
+        {
+            Assert.True(killedAt.Elapsed < TimeSpan.FromSeconds(10), "the survivors did not take Alice over");
+            await Task.Delay(50);
+        }
+        var recovered = killedAt.Elapsed;
+        Assert.Equal(200, published.StatusCode);
+        output.WriteLine($"kill -> Alice served by {newOwner}: {recovered.TotalMilliseconds:F0} ms");
+        // Default lease 3 s + probe 0.5 s: served elsewhere within 5 s of the kill.
+        Assert.True(recovered < TimeSpan.FromSeconds(5), $"recovery took {recovered}");
+
+        // Bob's dialog goes on: same Call-ID and tags, a higher CSeq, from the new owner.
+        var next = await NotifyWithNoteAsync(bobUa, "after the crash");
+        Assert.Equal(dialog, (next.CallId, next.GetFirst(HeaderId.From)));
+        Assert.True(next.CSeq > first.CSeq, $"CSeq {next.CSeq} after {first.CSeq}");
+        // What was acknowledged before the crash is there: Alice's registration.
+        using var api = cluster.Silos[newOwner].CreateApiClient();
+        var presence = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice)}/presence");
+        Assert.Equal(1, presence.GetProperty("registrations").GetArrayLength());
+        output.WriteLine($"write conflicts: {string.Join(", ", await ConflictsAsync(cluster))}");
+    }
+
+    [Fact]
+    public async Task A_stopping_silo_hands_its_users_over_without_being_declared_dead()
+    {
+        await using var cluster = await LocalCluster.CreateAsync(postgres);
+        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"));
+        await cluster.WaitForRingAsync();
+        var alice = UserOwnedBy(cluster, "silo2", "alice");
+        await using var aliceUa = new TestUserAgent(cluster.Silos["silo2"].Port, User(alice));
+        Assert.Equal(200, (await aliceUa.PublishAsync(Pidf, Document(alice, "handed over"))).StatusCode);
+
+        var leaver = cluster.Silos["silo2"];
+        var exit = await leaver.TerminateAsync(TimeSpan.FromSeconds(30));
+        Assert.True(exit == 0, $"exit code {exit}:\n{leaver.Output}");
+        Assert.Contains("Left cluster", leaver.Output, StringComparison.Ordinal);
+
+        var survivor = cluster.Silos["silo1"];
+        var view = await LocalCluster.DescribeAsync(survivor);
+        Assert.Equal(4096, view.GetProperty("ownedPartitions").GetInt32());
+        Assert.Equal(0, view.GetProperty("declaredDead").GetInt64());
+        Assert.Equal("left", view.GetProperty("members").EnumerateArray().Single(m => m.GetProperty("silo").GetString() == "silo2").GetProperty("status").GetString());
+        using var api = survivor.CreateApiClient();
+        var presence = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice)}/presence");
+        Assert.Equal("handed over", presence.GetProperty("note").GetString());
+    }
+
+    internal static string User(string aor) => aor[4..aor.IndexOf('@')];
+
+    internal static string UserOwnedBy(LocalCluster cluster, string silo, string prefix)
+    {
+        for (var i = 0; ; i++)
+        {
+            var aor = $"sip:{prefix}{i}@example.com";
+            if (cluster.OwnerOf(aor) == silo)
+                return aor;
+        }
+    }
+
+    internal static async Task<SipMessage> NotifyWithNoteAsync(TestUserAgent watcher, string note, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        while (true)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+                throw new TimeoutException($"No NOTIFY with the note '{note}'.");
+            var notify = await watcher.NextNotifyAsync(left);
+            if (TestUserAgent.NoteOf(notify) == note)
+                return notify;
+        }
+    }
+
+    private static async Task<long[]> ConflictsAsync(LocalCluster cluster) =>
+        await Task.WhenAll(cluster.Silos.Values.Select(async s => (await LocalCluster.DescribeAsync(s)).GetProperty("writeConflicts").GetInt64()));
+}
