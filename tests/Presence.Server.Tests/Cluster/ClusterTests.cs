@@ -165,3 +165,63 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
     private static async Task<long[]> ConflictsAsync(LocalCluster cluster) =>
         await Task.WhenAll(cluster.Silos.Values.Select(async s => (await LocalCluster.DescribeAsync(s)).GetProperty("writeConflicts").GetInt64()));
 }
+
+/// <summary>The cluster changing shape under a bounded workload: a silo joining, silos killed and restarted.</summary>
+[Collection(ClusterCollection.Name)]
+public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_silo_joining_under_load_takes_its_share_and_nothing_acknowledged_or_subscribed_is_lost()
+    {
+        await using var cluster = await LocalCluster.CreateAsync(postgres);
+        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"), cluster.StartSiloAsync("silo3"));
+        await cluster.WaitForRingAsync();
+        await using var workload = new ClusterWorkload(cluster, users: 24);
+        await workload.SubscribeAllAsync();
+
+        var run = workload.RunAsync(TimeSpan.FromSeconds(8), maxRounds: 5000);
+        await Task.Delay(2000);
+        await cluster.StartSiloAsync("silo4");
+        await run;
+        await cluster.WaitForRingAsync();
+
+        var view = await LocalCluster.DescribeAsync(cluster.Silos["silo4"]);
+        Assert.InRange(view.GetProperty("ownedPartitions").GetInt32(), 700, 1400);
+        await workload.VerifyAsync(TimeSpan.FromSeconds(20));
+        output.WriteLine($"acknowledged PUBLISHes: {workload.Acknowledged}; write conflicts per silo: {string.Join(", ", await ConflictsAsync(cluster))}");
+    }
+
+    [Fact]
+    public async Task Silos_killed_and_restarted_during_a_workload_lose_nothing_acknowledged()
+    {
+        await using var cluster = await LocalCluster.CreateAsync(postgres);
+        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"), cluster.StartSiloAsync("silo3"));
+        await cluster.WaitForRingAsync();
+        await using var workload = new ClusterWorkload(cluster, users: 18);
+        await workload.SubscribeAllAsync();
+
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(40));
+        var run = workload.RunAsync(TimeSpan.FromSeconds(16), maxRounds: 10000, stop.Token);
+        var random = new Random(20261122);
+        var kills = 0;
+        // Bounded chaos: three kill/restart cycles, one silo at a time.
+        for (var cycle = 0; cycle < 3 && !run.IsCompleted; cycle++)
+        {
+            await Task.Delay(1500);
+            var victim = $"silo{random.Next(1, 4)}";
+            await cluster.KillAsync(victim);
+            kills++;
+            await Task.Delay(2500);
+            await cluster.RestartAsync(victim);
+        }
+        await run;
+        await cluster.WaitForRingAsync(TimeSpan.FromSeconds(30));
+
+        await workload.VerifyAsync(TimeSpan.FromSeconds(30));
+        output.WriteLine($"kills: {kills}; acknowledged PUBLISHes: {workload.Acknowledged}; write conflicts per silo: {string.Join(", ", await ConflictsAsync(cluster))}");
+        Assert.Equal(3, kills);
+    }
+
+    private static async Task<long[]> ConflictsAsync(LocalCluster cluster) =>
+        await Task.WhenAll(cluster.Silos.Values.Select(async s => (await LocalCluster.DescribeAsync(s)).GetProperty("writeConflicts").GetInt64()));
+}

@@ -1,0 +1,128 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Presence.Server.Tests.Infrastructure;
+using Presence.Sip.Message;
+
+namespace Presence.Server.Tests.Cluster;
+
+/// <summary>
+/// A bounded workload for the cluster tests: presentities that publish a numbered do-not-disturb comment round
+/// after round, each watched by one watcher, all sent to the owning silo as an edge would (503s and silences
+/// retried on the ring of the silos still running). It remembers every acknowledged round, so that afterwards a
+/// test can check that nothing acknowledged was lost and every watcher heard the last change in its own dialog.
+/// </summary>
+internal sealed class ClusterWorkload : IAsyncDisposable
+{
+    private readonly LocalCluster _cluster;
+    private readonly List<(TestUserAgent Presentity, TestUserAgent Watcher)> _users = [];
+    private readonly ConcurrentDictionary<string, int> _acked = new();
+    private readonly ConcurrentDictionary<string, int> _attempted = new();
+    private readonly ConcurrentDictionary<string, string> _etags = new();
+    private readonly ConcurrentDictionary<string, List<SipMessage>> _notifies = new();
+
+    public ClusterWorkload(LocalCluster cluster, int users)
+    {
+        _cluster = cluster;
+        var anyPort = cluster.Silos.Values.First().Port;
+        for (var i = 0; i < users; i++)
+            _users.Add((new TestUserAgent(anyPort, $"load{i}"), new TestUserAgent(anyPort, $"watch{i}")));
+    }
+
+    /// <summary>Acknowledged PUBLISHes over the whole run.</summary>
+    public int Acknowledged => _acked.Values.Sum();
+
+    public long Retries { get; private set; }
+
+    /// <summary>Every watcher subscribes to its presentity (through the owner, retrying while the ring moves).</summary>
+    public async Task SubscribeAllAsync()
+    {
+        await Task.WhenAll(_users.Select(async u =>
+        {
+            var answer = await _cluster.SendToOwnerAsync(u.Watcher, u.Presentity.Aor, ua => ua.SubscribeAsync(u.Presentity.Aor, expires: 3600));
+            Assert.Equal(200, answer.StatusCode);
+        }));
+    }
+
+    /// <summary>Publishes rounds until <paramref name="duration"/> is over or <paramref name="maxRounds"/> are done, whichever first.</summary>
+    public async Task RunAsync(TimeSpan duration, int maxRounds, CancellationToken ct = default)
+    {
+        var clock = Stopwatch.StartNew();
+        for (var round = 1; round <= maxRounds && clock.Elapsed < duration && !ct.IsCancellationRequested; round++)
+        {
+            var r = round;
+            await Task.WhenAll(_users.Select(u => PublishAsync(u.Presentity, r)));
+        }
+    }
+
+    /// <summary>
+    /// What the run must leave behind: every presentity's stored comment is its last acknowledged round (or a
+    /// later attempt whose answer was lost with a killed silo), and every watcher has heard it, in one dialog
+    /// whose CSeq only ever went up.
+    /// </summary>
+    public async Task VerifyAsync(TimeSpan within)
+    {
+        using var api = _cluster.Silos.Values.First().CreateApiClient();
+        foreach (var (presentity, watcher) in _users)
+        {
+            var acked = _acked.GetValueOrDefault(presentity.Aor);
+            var attempted = _attempted.GetValueOrDefault(presentity.Aor);
+            Assert.True(acked > 0, $"{presentity.Aor} never had a PUBLISH acknowledged");
+            var stored = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(presentity.Aor)}/presence");
+            var note = stored.GetProperty("note").GetString();
+            Assert.True(note == Note(acked) || note == Note(attempted),
+                $"{presentity.Aor}: stored '{note}', last acknowledged {Note(acked)}, last attempted {Note(attempted)}");
+
+            var heard = await HeardAsync(watcher, note!, within);
+            var callIds = heard.Select(n => n.CallId).Distinct().ToList();
+            Assert.True(callIds.Count == 1, $"{watcher.Aor} was notified in {callIds.Count} dialogs");
+            for (var i = 1; i < heard.Count; i++)
+                Assert.True(heard[i].CSeq > heard[i - 1].CSeq, $"{watcher.Aor}: CSeq {heard[i].CSeq} after {heard[i - 1].CSeq}");
+            Assert.Contains("active", heard[^1].GetFirst(HeaderId.SubscriptionState), StringComparison.Ordinal);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        foreach (var (presentity, watcher) in _users)
+        {
+            await presentity.DisposeAsync();
+            await watcher.DisposeAsync();
+        }
+    }
+
+    private static string Note(int round) => $"round {round}";
+
+    private async Task PublishAsync(TestUserAgent presentity, int round)
+    {
+        _attempted[presentity.Aor] = round;
+        var answer = await _cluster.SendToOwnerAsync(presentity, presentity.Aor, ua =>
+            ua.PublishAsync("application/pidf+xml", ClusterTests.Document(ua.Aor, Note(round)), expires: 3600,
+                etag: _etags.GetValueOrDefault(ua.Aor)), TimeSpan.FromSeconds(30));
+        if (answer.StatusCode == 412)
+        {
+            // The publication this ETag named is gone (a refresh lost with a silo): publish afresh.
+            _etags.TryRemove(presentity.Aor, out _);
+            answer = await _cluster.SendToOwnerAsync(presentity, presentity.Aor, ua =>
+                ua.PublishAsync("application/pidf+xml", ClusterTests.Document(ua.Aor, Note(round)), expires: 3600), TimeSpan.FromSeconds(30));
+        }
+        Assert.Equal(200, answer.StatusCode);
+        _etags[presentity.Aor] = answer.GetFirst(HeaderId.SipETag)!;
+        _acked[presentity.Aor] = round;
+    }
+
+    private async Task<List<SipMessage>> HeardAsync(TestUserAgent watcher, string note, TimeSpan within)
+    {
+        var heard = _notifies.GetOrAdd(watcher.Aor, _ => []);
+        var deadline = DateTime.UtcNow + within;
+        while (heard.Count == 0 || TestUserAgent.NoteOf(heard[^1]) != note)
+        {
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
+                throw new TimeoutException($"{watcher.Aor} never heard '{note}' (last: '{(heard.Count > 0 ? TestUserAgent.NoteOf(heard[^1]) : "nothing")}').");
+            heard.Add(await watcher.NextNotifyAsync(left));
+        }
+        return heard;
+    }
+}
