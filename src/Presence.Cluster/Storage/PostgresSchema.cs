@@ -100,6 +100,33 @@ public static class PostgresSchema
     public static int LatestVersion => Steps.Length;
 
     /// <summary>
+    /// The whole schema as one idempotent SQL script (cluster-config/schema.sql): for operators who create
+    /// the database ahead of the silos. It takes the same lock and records the same versions as the silos'
+    /// own migration, so the two may be mixed in any order.
+    /// </summary>
+    public static string Script()
+    {
+        var text = new System.Text.StringBuilder();
+        text.Append("-- Presence.Orleans: the PostgreSQL schema, version ").Append(LatestVersion).Append(".\n")
+            .Append("-- Every silo applies it itself at start; run this only to create the database ahead of them:\n")
+            .Append("--   psql -v ON_ERROR_STOP=1 -d presence -f cluster-config/schema.sql\n")
+            .Append("-- Idempotent: a step runs only when schema_version does not list it yet.\n")
+            .Append("-- Generated from src/Presence.Cluster/Storage/PostgresSchema.cs; a test keeps the two equal.\n\n")
+            .Append("BEGIN;\n")
+            .Append("SELECT pg_advisory_xact_lock(").Append(MigrationLockKey).Append(");\n")
+            .Append("CREATE TABLE IF NOT EXISTS schema_version (version integer PRIMARY KEY, applied_at bigint NOT NULL);\n");
+        for (var step = 0; step < Steps.Length; step++)
+        {
+            text.Append("\nDO $step$\nBEGIN\nIF NOT EXISTS (SELECT 1 FROM schema_version WHERE version = ").Append(step + 1).Append(") THEN\n")
+                .Append(Steps[step].Trim()).Append('\n')
+                .Append("INSERT INTO schema_version (version, applied_at) VALUES (").Append(step + 1)
+                .Append(", (extract(epoch FROM clock_timestamp()) * 1000)::bigint);\n")
+                .Append("END IF;\nEND\n$step$;\n");
+        }
+        return text.Append("\nCOMMIT;\n").ToString();
+    }
+
+    /// <summary>
     /// Brings the database to <see cref="LatestVersion"/>, applying the steps it has not had yet, in one
     /// transaction: PostgreSQL's DDL is transactional, so a step that fails leaves the schema as it was.
     /// </summary>
