@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# A whole cluster on loopback, each member its own process: PostgreSQL (Debian's, in a temporary data
+# directory), N silos and M edges. For trying the cluster out and for the tests; not for production (see
+# systemd/ and the README's "Cluster" section for that).
+#
+#   cluster-config/local-cluster.sh start [silos=3] [edges=2]   start everything, wait until it serves
+#   cluster-config/local-cluster.sh status                      the membership as silo1 sees it
+#   cluster-config/local-cluster.sh stop                        edges, then silos one by one (graceful leave), then PostgreSQL
+#
+# Ports (override with the variables): edges SIP $EDGE_PORT, +2, ... (UDP and TCP); silos SIP $SILO_PORT, +2, ...;
+# HTTP API $HTTP_PORT+i for member i; PostgreSQL $PG_PORT. State, logs and the API token: $CLUSTER_DIR.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+CLUSTER_DIR="${CLUSTER_DIR:-/tmp/presence-local-cluster}"
+EDGE_PORT="${EDGE_PORT:-15060}"
+SILO_PORT="${SILO_PORT:-15070}"
+HTTP_PORT="${HTTP_PORT:-18080}"
+PG_PORT="${PG_PORT:-15432}"
+SERVER_DLL="$ROOT/src/Presence.Server/bin/Release/net10.0/Presence.Server.dll"
+
+pg_bin() {
+  local dir
+  dir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+  if [ -z "$dir" ]; then
+    echo "Installing PostgreSQL from Debian (needs root)..." >&2
+    DEBIAN_FRONTEND=noninteractive apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends postgresql >/dev/null
+    dir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -1)"
+  fi
+  echo "$dir"
+}
+
+# PostgreSQL refuses to run as root: run its tools as the Debian package's postgres user then.
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+connection() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=presence;Username=postgres"; }
+
+start_member() {
+  local name="$1" role="$2" sip="$3" http="$4"
+  local data="$CLUSTER_DIR/$name"
+  mkdir -p "$data"
+  local args=(
+    "--Cluster:Enabled=true" "--Cluster:Role=$role" "--Cluster:SiloName=$name"
+    "--Cluster:ConnectionString=$(connection)"
+    "--Sip:ListenAddress=127.0.0.1" "--Sip:UdpPort=$sip" "--Sip:TcpPort=$sip" "--Sip:TlsPort=0"
+    "--Http:Urls=http://127.0.0.1:$http" "--Http:Token=$(cat "$CLUSTER_DIR/api-token")"
+    "--Auth:Enabled=${AUTH_ENABLED:-false}" "--Sip:RateLimit:Enabled=false"
+    "--Logging:Console:FormatterName=simple"
+  )
+  if [ "$role" = "silo" ]; then
+    args+=("--Presence:Store=postgres" "--Presence:ConnectionString=$(connection)" "--Presence:DatabasePath=$data/unused.db")
+  fi
+  (cd "$data" && nohup dotnet "$SERVER_DLL" "${args[@]}" >"$CLUSTER_DIR/logs/$name.log" 2>&1 & echo $! >"$CLUSTER_DIR/pids/$name")
+  echo "$name: $role, SIP udp/tcp 127.0.0.1:$sip, HTTP http://127.0.0.1:$http (log $CLUSTER_DIR/logs/$name.log)"
+}
+
+wait_healthy() {
+  local name="$1" http="$2"
+  for _ in $(seq 1 120); do
+    if curl -fsS "http://127.0.0.1:$http/health" >/dev/null 2>&1; then return 0; fi
+    if ! kill -0 "$(cat "$CLUSTER_DIR/pids/$name")" 2>/dev/null; then
+      echo "$name exited; its log:" >&2; tail -30 "$CLUSTER_DIR/logs/$name.log" >&2; return 1
+    fi
+    sleep 0.5
+  done
+  echo "$name did not answer on HTTP within 60 s" >&2
+  return 1
+}
+
+start() {
+  local silos="${1:-3}" edges="${2:-2}"
+  if [ -d "$CLUSTER_DIR/pids" ] && ls "$CLUSTER_DIR/pids"/* >/dev/null 2>&1; then
+    echo "A local cluster is already running in $CLUSTER_DIR (stop it first)." >&2; exit 1
+  fi
+  local bin; bin="$(pg_bin)"
+  mkdir -p "$CLUSTER_DIR/logs" "$CLUSTER_DIR/pids"
+  [ -f "$CLUSTER_DIR/api-token" ] || head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$CLUSTER_DIR/api-token"
+
+  echo "Building the server..."
+  dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
+
+  local pgdata="$CLUSTER_DIR/pg"
+  if [ ! -d "$pgdata" ]; then
+    mkdir -p "$pgdata"
+    [ "$(id -u)" -eq 0 ] && chown postgres "$CLUSTER_DIR" "$pgdata"
+    as_pg "$bin/initdb" -D "$pgdata" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  as_pg "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -o "-p $PG_PORT -k $pgdata -c listen_addresses=127.0.0.1" start >/dev/null
+  "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = 'presence'" | grep -q 1 \
+    || "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE presence"
+  "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d presence -v ON_ERROR_STOP=1 -qf "$ROOT/cluster-config/schema.sql" >/dev/null
+  echo "PostgreSQL: 127.0.0.1:$PG_PORT, database presence"
+
+  local i
+  for i in $(seq 1 "$silos"); do start_member "silo$i" silo $((SILO_PORT + 2 * (i - 1))) $((HTTP_PORT + i)); done
+  for i in $(seq 1 "$silos"); do wait_healthy "silo$i" $((HTTP_PORT + i)); done
+  for i in $(seq 1 "$edges"); do start_member "edge$i" edge $((EDGE_PORT + 2 * (i - 1))) $((HTTP_PORT + 50 + i)); done
+  for i in $(seq 1 "$edges"); do wait_healthy "edge$i" $((HTTP_PORT + 50 + i)); done
+  echo "Cluster up. API token: $CLUSTER_DIR/api-token. Point SIP clients at 127.0.0.1:$EDGE_PORT."
+}
+
+stop_member() {
+  local name="$1" pidfile="$CLUSTER_DIR/pids/$1"
+  [ -f "$pidfile" ] || return 0
+  local pid; pid="$(cat "$pidfile")"
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+    if kill -0 "$pid" 2>/dev/null; then echo "$name did not stop in 30 s; killing it" >&2; kill -KILL "$pid" || true; fi
+  fi
+  rm -f "$pidfile"
+  echo "$name stopped"
+}
+
+stop() {
+  [ -d "$CLUSTER_DIR" ] || { echo "No local cluster in $CLUSTER_DIR."; return 0; }
+  local name
+  # Edges first (they hold no state), then silos one at a time so each hands its users to those left.
+  for name in $(ls "$CLUSTER_DIR/pids" 2>/dev/null | grep '^edge' || true); do stop_member "$name"; done
+  for name in $(ls "$CLUSTER_DIR/pids" 2>/dev/null | grep '^silo' | sort -r || true); do stop_member "$name"; done
+  if [ -f "$CLUSTER_DIR/pg/postmaster.pid" ]; then
+    as_pg "$(pg_bin)/pg_ctl" -D "$CLUSTER_DIR/pg" -m fast -w stop >/dev/null
+    echo "PostgreSQL stopped"
+  fi
+  if [ "${KEEP:-0}" != "1" ]; then rm -rf "$CLUSTER_DIR"; fi
+}
+
+status() {
+  curl -fsS -H "Authorization: Bearer $(cat "$CLUSTER_DIR/api-token")" "http://127.0.0.1:$((HTTP_PORT + 1))/api/cluster"
+  echo
+}
+
+case "${1:-}" in
+  start) shift; start "$@" ;;
+  stop) stop ;;
+  status) status ;;
+  *) sed -n '2,12p' "$0"; exit 2 ;;
+esac
