@@ -47,7 +47,12 @@ public sealed class SignedFlowToken
         if (string.IsNullOrEmpty(token) || token.Length > MaxTokenLength)
             return false;
         Span<byte> bytes = stackalloc byte[MaxTokenLength];
-        if (!Base64Url.TryDecodeFromChars(token, bytes, out int length) || length <= MacLength)
+        // The OperationStatus form: TryDecodeFromChars throws on a character outside the alphabet.
+        if (Base64Url.DecodeFromChars(token, bytes, out _, out int length) != System.Buffers.OperationStatus.Done || length <= MacLength)
+            return false;
+        // Only the spelling we wrote: a last character whose unused bits differ decodes the same, but is not our token.
+        Span<char> canonical = stackalloc char[MaxTokenLength];
+        if (!Base64Url.TryEncodeToChars(bytes[..length], canonical, out int written) || !canonical[..written].SequenceEqual(token))
             return false;
         ReadOnlySpan<byte> text = bytes[MacLength..length];
         Span<byte> expected = stackalloc byte[MacLength];
