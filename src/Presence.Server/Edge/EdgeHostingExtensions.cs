@@ -35,8 +35,10 @@ public static class EdgeHostingExtensions
         if (role == ClusterRole.Silo)
             return services;
         // The edge's own rate limit must not throttle the silos it forwards for: every NOTIFY comes from one.
-        services.AddOptions<SipOptions>().PostConfigure<IOptions<EdgeOptions>>((sip, edge) =>
-            sip.RateLimit.Exempt.AddRange(edge.Value.SiloDestinations().Select(d => d.EndPoint.Address.ToString())));
+        // (Read from the configuration, not from EdgeOptions, whose validator reads SipOptions.)
+        services.PostConfigure<SipOptions>(sip => sip.RateLimit.Exempt.AddRange(
+            SplitList(section[nameof(EdgeOptions.Silos)]).Concat(section.GetSection(nameof(EdgeOptions.Silos)).GetChildren().Select(c => c.Value ?? string.Empty))
+                .Select(s => FlowToken.TryParse(s.Trim(), out var silo) ? silo.EndPoint.Address.ToString() : null).OfType<string>()));
         services.AddSingleton<ProxyIdentity>();
         services.AddSingleton(sp => new SignedFlowToken(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.FlowKey()));
         services.AddSingleton(sp =>
