@@ -37,17 +37,16 @@ public static class EdgeHostingExtensions
         // The edge's own rate limit must not throttle the silos it forwards for: every NOTIFY comes from one.
         // (Read from the configuration, not from EdgeOptions, whose validator reads SipOptions.)
         services.PostConfigure<SipOptions>(sip => sip.RateLimit.Exempt.AddRange(
-            SplitList(section[nameof(EdgeOptions.Silos)]).Concat(section.GetSection(nameof(EdgeOptions.Silos)).GetChildren().Select(c => c.Value ?? string.Empty))
-                .Select(s => FlowToken.TryParse(s.Trim(), out var silo) ? silo.EndPoint.Address.ToString() : null).OfType<string>()));
+            ConfiguredSilos(section).Select(s => FlowToken.TryParse(s, out var silo) ? silo.EndPoint.Address.ToString() : null).OfType<string>()));
         services.AddSingleton<ProxyIdentity>();
         services.AddSingleton(sp => new SignedFlowToken(sp.GetRequiredService<IOptions<EdgeOptions>>().Value.FlowKey()));
         services.AddSingleton(sp =>
         {
             var options = sp.GetRequiredService<IOptions<EdgeOptions>>().Value;
+            var logger = sp.GetRequiredService<ILogger<SipProxy>>();
             var proxy = new SipProxy(
                 sp.GetRequiredService<ProxyIdentity>(), sp.GetRequiredService<ISiloLocator>(), sp.GetRequiredService<SignedFlowToken>(),
-                servesLocally: role != ClusterRole.Edge, options.RecordRoute, sp.GetRequiredService<ILogger<SipProxy>>());
-            var logger = sp.GetRequiredService<ILogger<SipProxy>>();
+                servesLocally: role != ClusterRole.Edge, options.RecordRoute, logger);
             EdgeLog.Started(logger, role, proxy.IsActive ? "forwarding (record-route " + options.RecordRoute + ")" : "off (one process)");
             return proxy;
         });
@@ -84,6 +83,11 @@ public static class EdgeHostingExtensions
             ? new SipDestination(SipTransportKind.Udp, new IPEndPoint(address, port))
             : null;
     }
+
+    // Both spellings of the list: "Edge:Silos:0=..." entries and one comma-separated "Edge:Silos=...".
+    private static IEnumerable<string> ConfiguredSilos(IConfigurationSection section) =>
+        section.GetSection(nameof(EdgeOptions.Silos)).GetChildren().Select(c => c.Value?.Trim()).OfType<string>()
+            .Concat(SplitList(section[nameof(EdgeOptions.Silos)]));
 
     private static IEnumerable<string> SplitList(string? value) =>
         string.IsNullOrWhiteSpace(value) ? [] : value.Split([',', ';', ' '], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

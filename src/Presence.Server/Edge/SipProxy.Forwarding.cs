@@ -15,6 +15,13 @@ public sealed partial class SipProxy
     private async ValueTask<bool> ForwardAsync(
         InboundMessage inbound, SipMessage request, ViaHeader via, int popped, SipDestination destination, Hop hop)
     {
+        // RFC 3261 §16.3 step 3: checked only on what is forwarded; a request the local core serves is not a hop.
+        if (request.MaxForwards == 0)
+        {
+            Interlocked.Increment(ref Counters._tooManyHops);
+            await RefuseAsync(inbound, request, via, 483).ConfigureAwait(false);
+            return true;
+        }
         var source = SignedFlowToken.Normalize(inbound.Source);
         // A response to what came on a connection must go back on that connection, and a stateless proxy keeps no
         // table of them: the flow rides in our own Via and comes back with the response.

@@ -68,13 +68,6 @@ public sealed partial class SipProxy
             Drop("request", inbound.Source, "no usable Via");
             return true;
         }
-        // RFC 3261 §16.3 step 3.
-        if (request.MaxForwards == 0)
-        {
-            Interlocked.Increment(ref Counters._tooManyHops);
-            await RefuseAsync(inbound, request, via, 483).ConfigureAwait(false);
-            return true;
-        }
         if (!request.TryGetAddresses(HeaderId.Route, out var routes, out string error))
         {
             await RefuseAsync(inbound, request, via, 400, "Malformed Route: " + error).ConfigureAwait(false);
