@@ -1,28 +1,48 @@
 using Microsoft.Extensions.Options;
 using Presence.Server.Cluster;
+using Presence.Server.Edge;
 using Presence.Server.Http;
 using Presence.Server.Presence;
 using Presence.Server.Sip;
 
 var builder = WebApplication.CreateBuilder(args);
+if (!ClusterRoles.TryRead(builder.Configuration, out ClusterRole role, out string roleError))
+{
+    await Console.Error.WriteLineAsync("Configuration error: " + roleError);
+    return 2;
+}
+// An edge holds no users: no store, no grains, no API.
+bool hostsUsers = role != ClusterRole.Edge;
 // Presence first: hosted services start in order and stop in reverse, so the store is open before the first
 // SIP request and closes after the last one.
-builder.Services.AddPresence(builder.Configuration);
-builder.Services.AddCluster(builder.Configuration);
+if (hostsUsers)
+    builder.Services.AddPresence(builder.Configuration);
+// After the store (a silo joins once it can serve) and before SIP (it has joined before the first request).
+builder.Services.AddCluster(builder.Configuration, role);
 builder.Services.AddSipEndpoint(builder.Configuration);
-builder.Services.AddPresenceApi(builder.Configuration);
+builder.Services.AddSipEdge(builder.Configuration, role);
+if (hostsUsers)
+    builder.Services.AddPresenceApi(builder.Configuration);
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 builder.WebHost.UseUrls((builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
 await using var app = builder.Build();
-app.MapPresenceApi();
-app.MapAccountApi();
-app.MapRulesApi();
-app.MapClusterApi();
+if (hostsUsers)
+{
+    app.MapPresenceApi();
+    app.MapAccountApi();
+    app.MapRulesApi();
+    app.MapClusterApi();
+}
+else
+{
+    app.MapEdgeHealth();
+}
 try
 {
     // The token is made (or read) at start, so its location is logged before the first call needs it.
-    app.Services.GetRequiredService<ApiToken>();
+    if (hostsUsers)
+        app.Services.GetRequiredService<ApiToken>();
     await app.RunAsync();
     return 0;
 }

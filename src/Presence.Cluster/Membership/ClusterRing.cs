@@ -20,16 +20,15 @@ public sealed class ClusterRing
             .Where(m => m.Role == MemberRole.Silo && m.Status == MemberStatus.Active)
             .OrderBy(m => m.SiloId, StringComparer.Ordinal)
             .ToArray();
-        var seeds = Silos.Select(s => RendezvousHash.SeedOf(s.SiloId)).ToArray();
         _owners = new int[partitions];
         for (var p = 0; p < partitions; p++)
         {
             var best = -1;
             ulong bestWeight = 0;
-            for (var i = 0; i < seeds.Length; i++)
+            for (var i = 0; i < Silos.Count; i++)
             {
                 // Same rule as RendezvousHash.Choose; silos are in ordinal order, so ties go to the smaller name.
-                var weight = RendezvousHash.Weight(seeds[i], p);
+                var weight = RendezvousHash.Weight(Silos[i].SiloId, p);
                 if (best < 0 || weight > bestWeight)
                 {
                     best = i;

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Presence.Cluster.Membership;
 using Presence.Cluster.Runtime;
 using Presence.Cluster.Storage;
-using Presence.Server.Http;
+using Presence.Server.Edge;
 using Presence.Server.Presence;
 using Presence.Server.Sip;
 using Presence.Sip.Transport;
@@ -20,15 +20,12 @@ public static class ClusterHosting
     public static bool IsClustered(IConfiguration configuration) =>
         configuration.GetSection(ClusterOptions.Section).GetValue<bool>(nameof(ClusterOptions.Enabled));
 
-    public static ClusterRole RoleOf(IConfiguration configuration) =>
-        configuration.GetSection(ClusterOptions.Section).GetValue(nameof(ClusterOptions.Role), ClusterRole.Both);
-
     /// <summary>
     /// Membership (when Cluster:Enabled) and the locator the SIP side asks where a user lives. Register after
     /// AddPresence and before AddSipEndpoint: hosted services start in order, so the store is open before
     /// this silo joins, and it has joined before the first SIP request.
     /// </summary>
-    public static IServiceCollection AddCluster(this IServiceCollection services, IConfiguration configuration)
+    public static IServiceCollection AddCluster(this IServiceCollection services, IConfiguration configuration, ClusterRole role)
     {
         services.AddOptions<ClusterOptions>()
             .Bind(configuration.GetSection(ClusterOptions.Section))
@@ -39,11 +36,10 @@ public static class ClusterHosting
             })
             .ValidateOnStart();
         services.AddSingleton<IValidateOptions<ClusterOptions>, ClusterOptionsValidator>();
+        // Without a cluster, AddSipEdge picks the locator (one process, or a static silo list).
         if (!IsClustered(configuration))
-        {
-            services.TryAddSingleton<ISiloLocator, SingleProcessLocator>();
             return services;
-        }
+        services.TryAddSingleton<LocalIdentity>();
 
         services.AddSingleton(sp =>
         {
@@ -55,21 +51,22 @@ public static class ClusterHosting
             var options = sp.GetRequiredService<IOptions<ClusterOptions>>().Value;
             var sip = sp.GetRequiredService<IOptions<SipOptions>>().Value;
             var identity = sp.GetRequiredService<LocalIdentity>();
-            var http = sp.GetRequiredService<IOptions<HttpApiOptions>>().Value;
+            string urls = configuration["Http:Urls"] ?? "http://127.0.0.1:8080";
             var self = new ClusterMember(
                 string.IsNullOrWhiteSpace(options.SiloName) ? $"{Environment.MachineName}:{sip.UdpPort}" : options.SiloName.Trim(),
                 0,
-                options.Role == ClusterRole.Edge ? MemberRole.Edge : MemberRole.Silo,
+                role == ClusterRole.Edge ? MemberRole.Edge : MemberRole.Silo,
                 MemberStatus.Active,
                 string.IsNullOrWhiteSpace(options.AdvertisedSipAddress) ? $"udp:{identity.Host}:{sip.UdpPort}" : options.AdvertisedSipAddress.Trim(),
                 string.IsNullOrWhiteSpace(options.AdvertisedHttpAddress)
-                    ? http.Urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty
+                    ? urls.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).FirstOrDefault() ?? string.Empty
                     : options.AdvertisedHttpAddress.Trim(),
                 default, default, default, 0);
             return new MembershipAgent(
                 sp.GetRequiredService<PostgresMembershipTable>(), options.ToMembershipOptions(), self,
                 sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<MembershipAgent>>());
         });
+        // Registered before AddSipEdge, whose TryAdd then leaves it in place.
         services.AddSingleton<ClusterSiloLocator>();
         services.Replace(ServiceDescriptor.Singleton<ISiloLocator>(sp => sp.GetRequiredService<ClusterSiloLocator>()));
         services.AddHostedService<ClusterService>();

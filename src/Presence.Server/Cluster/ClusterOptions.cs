@@ -1,20 +1,8 @@
 using Microsoft.Extensions.Options;
 using Presence.Cluster.Membership;
+using Presence.Server.Edge;
 
 namespace Presence.Server.Cluster;
-
-/// <summary>What this process is in a deployment.</summary>
-public enum ClusterRole
-{
-    /// <summary>Edge and silo in one process: serves the users it owns, forwards the others (the default).</summary>
-    Both,
-
-    /// <summary>Hosts the users of the partitions it owns; others are forwarded to their owner.</summary>
-    Silo,
-
-    /// <summary>A stateless SIP proxy in front of the silos: no users, no store.</summary>
-    Edge,
-}
 
 /// <summary>The "Cluster" configuration section. Off by default: one process with SQLite needs none of it.</summary>
 public sealed class ClusterOptions
@@ -78,9 +66,7 @@ public sealed class ClusterOptionsValidator : IValidateOptions<ClusterOptions>
     public ValidateOptionsResult Validate(string? name, ClusterOptions options)
     {
         if (!options.Enabled)
-            return options.Role == ClusterRole.Both || options.Role == ClusterRole.Edge
-                ? ValidateOptionsResult.Success
-                : ValidateOptionsResult.Fail("Cluster:Role=silo needs Cluster:Enabled=true (a silo without a cluster is the default role, both).");
+            return ValidateOptionsResult.Success;
         var failures = new List<string>();
         if (string.IsNullOrWhiteSpace(options.ConnectionString))
             failures.Add("Cluster:Enabled needs Cluster:ConnectionString (or Presence:ConnectionString) to reach PostgreSQL.");

@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Presence.Server.Edge;
 using Presence.Sip.Message;
 using Presence.Sip.Transactions;
 using Presence.Sip.Transport;
@@ -20,16 +21,20 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
     private readonly SipRequestDispatcher _dispatcher;
     private readonly ILogger<SipEndpointService> _logger;
     private readonly TimeProvider _time;
+    private readonly SipProxy? _proxy;
     private SipTransportSet? _transports;
     private SourceRateLimiter? _limiter;
 
     public SipEndpointService(
-        IOptions<SipOptions> options, SipRequestDispatcher dispatcher, ILogger<SipEndpointService> logger, TimeProvider time)
+        IOptions<SipOptions> options, SipRequestDispatcher dispatcher, ILogger<SipEndpointService> logger, TimeProvider time,
+        SipProxy? proxy = null)
     {
         _options = options.Value;
         _dispatcher = dispatcher;
         _logger = logger;
         _time = time;
+        // Hooked in only when it has somewhere to forward: one process alone behaves as it always did.
+        _proxy = proxy is { IsActive: true } ? proxy : null;
     }
 
     public SipTransactionLayer? Transactions { get; private set; }
@@ -49,7 +54,11 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
         };
         var timers = new SipTimerSettings { T1 = _options.Timers.T1, T2 = _options.Timers.T2, T4 = _options.Timers.T4 };
         var transports = new SipTransportSet();
-        var layer = new SipTransactionLayer(transports, _dispatcher.HandleAsync, onStray: null, timers, _time);
+        var layer = new SipTransactionLayer(transports, _dispatcher.HandleAsync, _proxy is null ? null : _proxy.ForwardResponseAsync, timers, _time)
+        {
+            InterceptRequest = _proxy is null ? null : _proxy.InterceptRequestAsync,
+        };
+        _proxy?.Attach(layer);
         Transactions = layer;
 
         IPAddress address = IPAddress.Parse(_options.ListenAddress);

@@ -90,11 +90,11 @@ public sealed class SipMessageBuilder
                     response.Add(HeaderId.To, hasTag ? to : to + ";tag=" + toTag);
                     break;
                 case HeaderId.Via or HeaderId.From or HeaderId.To or HeaderId.CallId or HeaderId.CSeq:
-                    response.AddEcho(request, i);
+                    response.AddCopy(request, i);
                     break;
                 case HeaderId.Timestamp when statusCode == 100:
                     // RFC 3261 §8.2.6.1: a 100 echoes the Timestamp.
-                    response.AddEcho(request, i);
+                    response.AddCopy(request, i);
                     break;
             }
         }
@@ -128,16 +128,21 @@ public sealed class SipMessageBuilder
     }
 
     /// <summary>
-    /// Copies a received field: its exact bytes, or, when it was folded, its value unfolded (RFC 3261 §7.3.1: the
-    /// fold means one SP). A fold copied as received would put a line beginning with white space in our message,
-    /// which a peer that does not unfold reads as a header line of its own: text the sender chose, injected.
+    /// Copies field <paramref name="index"/> of a received message, unknown (extension) headers included, as a proxy
+    /// forwards what it does not touch (RFC 3261 §16.6): its exact bytes, or, when it was folded, its value unfolded
+    /// (RFC 3261 §7.3.1: the fold means one SP). A fold copied as received would put a line beginning with white
+    /// space in our message, which a peer that does not unfold reads as a header line of its own: text the sender
+    /// chose, injected.
     /// </summary>
-    private void AddEcho(SipMessage request, int index)
+    public SipMessageBuilder AddCopy(SipMessage message, int index)
     {
-        if (request.Headers[index].Folded)
-            Add(request.GetId(index), request.GetValue(index));
-        else
-            AddRaw(request.GetId(index), request.GetRawValueMemory(index));
+        ArgumentNullException.ThrowIfNull(message);
+        HeaderId id = message.GetId(index);
+        string? name = id == HeaderId.Unknown ? message.GetName(index) : null;
+        if (message.Headers[index].Folded)
+            return name is null ? Add(id, message.GetValue(index)) : Add(name, message.GetValue(index));
+        _headers.Add(new Entry(id, name, null, message.GetRawValueMemory(index)));
+        return this;
     }
 
     /// <summary>Replaces every field of a header with one value.</summary>
@@ -154,6 +159,13 @@ public sealed class SipMessageBuilder
     public SipMessageBuilder WithBody(string contentType, ReadOnlyMemory<byte> body)
     {
         Set(HeaderId.ContentType, contentType);
+        _body = body;
+        return this;
+    }
+
+    /// <summary>Sets the body and leaves the Content-Type header as it is (a proxy forwarding a message it copied).</summary>
+    public SipMessageBuilder WithBody(ReadOnlyMemory<byte> body)
+    {
         _body = body;
         return this;
     }

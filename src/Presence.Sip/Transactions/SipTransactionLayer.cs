@@ -63,6 +63,13 @@ public sealed class SipTransactionLayer
 
     public SipTimerSettings Timers { get; }
 
+    /// <summary>
+    /// Sees every parsed request (ACK and CANCEL included) before transaction matching, and takes it when it
+    /// returns true: a stateless proxy (RFC 3261 §16.11) keeps no transaction, so it must see retransmissions
+    /// too, and forwards them as it forwarded the original. False lets the request go on to the transactions.
+    /// </summary>
+    public Func<InboundMessage, SipMessage, ValueTask<bool>>? InterceptRequest { get; init; }
+
     public SipTransactionCounters Counters { get; } = new();
 
     public int ServerTransactionCount => _server.Count;
@@ -133,6 +140,8 @@ public sealed class SipTransactionLayer
 
     private async ValueTask ReceiveRequestAsync(InboundMessage inbound, SipMessage request)
     {
+        if (InterceptRequest is { } intercept && await intercept(inbound, request).ConfigureAwait(false))
+            return;
         string? key = TransactionKey.ForServer(request);
         if (key is null)
         {

@@ -116,7 +116,14 @@ internal sealed class LocalCluster : IAsyncDisposable
         while (true)
         {
             var agreed = true;
-            foreach (var member in _silos.Values.Concat(_edges))
+            foreach (var edge in _edges)
+            {
+                using var client = new HttpClient { BaseAddress = edge.HttpBase };
+                var health = await client.GetFromJsonAsync<JsonElement>("/health");
+                var silos = health.GetProperty("silos").EnumerateArray().Select(e => e.GetString()!).OrderBy(n => n, StringComparer.Ordinal);
+                agreed &= silos.SequenceEqual(expected);
+            }
+            foreach (var member in _silos.Values)
             {
                 var view = await DescribeAsync(member);
                 var active = view.GetProperty("members").EnumerateArray()

@@ -297,4 +297,38 @@ public sealed class SipMessageBuilderTests
 
         Assert.Equal("SIP/2.0 200 OK\r\nSubject: Grüße\r\nContent-Length: 0\r\n\r\n", builder.ToString());
     }
+
+    [Fact]
+    public void AddCopy_KeepsExtensionHeadersAsTheyCameAndUnfoldsFoldedOnes()
+    {
+        SipMessage received = SipText.ParseValid(
+            "MESSAGE sip:bob@example.com SIP/2.0\r\n" +
+            "v: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds\r\n" +
+            "Max-Forwards: 70\r\n" +
+            "f: <sip:alice@example.com>;tag=1\r\n" +
+            "t: <sip:bob@example.com>\r\n" +
+            "i: call-1\r\n" +
+            "CSeq: 1 MESSAGE\r\n" +
+            "X-Custom:   kept  as   is\r\n" +
+            "Subject: one\r\n two\r\n" +
+            "P-Folded: a\r\n\tb\r\n" +
+            "Content-Length: 0\r\n\r\n");
+        var copy = SipMessageBuilder.Request(SipMethods.Message, "sip:bob@example.com");
+        for (int i = 0; i < received.HeaderCount; i++)
+            copy.AddCopy(received, i);
+
+        Assert.Equal(
+            "MESSAGE sip:bob@example.com SIP/2.0\r\n" +
+            "Via: SIP/2.0/UDP 192.0.2.10:5060;branch=z9hG4bK776asdhds\r\n" +
+            "Max-Forwards: 70\r\n" +
+            "From: <sip:alice@example.com>;tag=1\r\n" +
+            "To: <sip:bob@example.com>\r\n" +
+            "Call-ID: call-1\r\n" +
+            "CSeq: 1 MESSAGE\r\n" +
+            "X-Custom: kept  as   is\r\n" +
+            "Subject: one two\r\n" +
+            "P-Folded: a b\r\n" +
+            "Content-Length: 0\r\n\r\n",
+            copy.ToString());
+    }
 }

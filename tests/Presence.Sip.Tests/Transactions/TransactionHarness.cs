@@ -11,7 +11,8 @@ internal sealed class TransactionHarness
 {
     public static readonly IPEndPoint Client = new(IPAddress.Parse("192.0.2.10"), 40000);
 
-    public TransactionHarness(Func<ServerTransaction, ValueTask>? onRequest = null, bool failSends = false)
+    public TransactionHarness(
+        Func<ServerTransaction, ValueTask>? onRequest = null, bool failSends = false, Func<InboundMessage, SipMessage, ValueTask<bool>>? intercept = null)
     {
         FailSends = failSends;
         Layer = new SipTransactionLayer(
@@ -27,7 +28,10 @@ internal sealed class TransactionHarness
                 return ValueTask.CompletedTask;
             },
             SipTimerSettings.Default,
-            Time);
+            Time)
+        {
+            InterceptRequest = intercept,
+        };
     }
 
     public FakeTimeProvider Time { get; } = new();
