@@ -60,6 +60,12 @@ public sealed partial class MembershipAgent : IPartitionOwnership, IAsyncDisposa
 
     public long Incarnation => Interlocked.Read(ref _incarnation);
 
+    /// <summary>A graceful leave has begun (drain, or a stop).</summary>
+    public bool IsLeaving => _leaving;
+
+    /// <summary>The leave is complete: this member owns nothing and is no longer in the ring.</summary>
+    public bool HasLeft => _left;
+
     /// <summary>Members declared dead by this process (a member declares only what the database's clock says expired).</summary>
     public long DeclaredDead => Interlocked.Read(ref _declaredDead);
 

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Presence.Cluster.Membership;
 using Presence.Cluster.Runtime;
 using Presence.Cluster.Storage;
@@ -33,7 +34,22 @@ public static class ClusterApi
     {
         app.MapGet("/api/cluster", (IServiceProvider services) => Results.Json(Describe(services)))
             .AddEndpointFilter(TokenFilter.RequireScope);
+        app.MapPost("/api/cluster/drain", Drain).AddEndpointFilter(TokenFilter.RequireScope);
         return app;
+    }
+
+    /// <summary>
+    /// Starts a graceful leave of this silo without stopping the process: it hands every partition to the
+    /// others (watch ownedPartitions fall to 0 and hasLeft turn true on GET /api/cluster), then only forwards.
+    /// Stop it afterwards at leisure; nothing is lost either way.
+    /// </summary>
+    private static IResult Drain(IServiceProvider services, IHostApplicationLifetime lifetime)
+    {
+        if (services.GetService<MembershipAgent>() is not { Role: MemberRole.Silo } agent)
+            return Results.Json(new ProblemJson("Only a silo of a cluster can be drained."), statusCode: StatusCodes.Status409Conflict);
+        if (!agent.IsLeaving)
+            _ = Task.Run(() => agent.LeaveAsync(lifetime.ApplicationStopping));
+        return Results.Json(new { draining = true, ownedPartitions = agent.OwnedCount }, statusCode: StatusCodes.Status202Accepted);
     }
 
     /// <summary>The endpoint filter of /api/users/{user}/...: serve here when this silo owns the user, else pass the call on.</summary>
@@ -103,6 +119,8 @@ public static class ClusterApi
             incarnation = agent.Incarnation,
             version = ring.Version,
             fenced = agent.IsFenced,
+            leaving = agent.IsLeaving,
+            hasLeft = agent.HasLeft,
             ownedPartitions = agent.OwnedCount,
             pendingHandovers = agent.PendingHandovers,
             declaredDead = agent.DeclaredDead,

@@ -137,6 +137,37 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         Assert.Equal("handed over", presence.GetProperty("note").GetString());
     }
 
+    [Fact]
+    public async Task A_drained_silo_hands_over_everything_and_keeps_forwarding()
+    {
+        await using var cluster = await LocalCluster.CreateAsync(postgres);
+        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"));
+        await cluster.WaitForRingAsync();
+        var alice = UserOwnedBy(cluster, "silo2", "alice");
+        await using var aliceUa = new TestUserAgent(cluster.Silos["silo2"].Port, User(alice));
+        Assert.Equal(200, (await aliceUa.PublishAsync(Pidf, Document(alice, "before the drain"))).StatusCode);
+
+        using (var api = cluster.Silos["silo2"].CreateApiClient())
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, (await api.PostAsync("/api/cluster/drain", null)).StatusCode);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        JsonElement view;
+        while (!(view = await LocalCluster.DescribeAsync(cluster.Silos["silo2"])).GetProperty("hasLeft").GetBoolean())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the drain did not finish");
+            await Task.Delay(100);
+        }
+        Assert.Equal(0, view.GetProperty("ownedPartitions").GetInt32());
+        Assert.Equal(4096, (await LocalCluster.DescribeAsync(cluster.Silos["silo1"])).GetProperty("ownedPartitions").GetInt32());
+
+        // Still up, silo2 passes Alice's requests to silo1, which has her state.
+        var answer = await aliceUa.PublishAsync(Pidf, Document(alice, "after the drain"));
+        Assert.Equal(200, answer.StatusCode);
+        using var silo1 = cluster.Silos["silo1"].CreateApiClient();
+        var presence = await silo1.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice)}/presence");
+        Assert.Equal("after the drain", presence.GetProperty("note").GetString());
+        Assert.Equal(2, presence.GetProperty("publications").GetInt32());
+    }
+
     internal static string User(string aor) => aor[4..aor.IndexOf('@')];
 
     internal static string UserOwnedBy(LocalCluster cluster, string silo, string prefix)
