@@ -17,7 +17,8 @@ EDGE_PORT="${EDGE_PORT:-15060}"
 SILO_PORT="${SILO_PORT:-15070}"
 HTTP_PORT="${HTTP_PORT:-18080}"
 PG_PORT="${PG_PORT:-15432}"
-SERVER_DLL="$ROOT/src/Presence.Server/bin/Release/net10.0/Presence.Server.dll"
+# Built by the script unless SERVER_DLL names a build to use (the tests pass their own).
+SERVER_DLL="${SERVER_DLL:-}"
 
 pg_bin() {
   local dir
@@ -50,7 +51,10 @@ start_member() {
   if [ "$role" = "silo" ]; then
     args+=("--Presence:Store=postgres" "--Presence:ConnectionString=$(connection)" "--Presence:DatabasePath=$data/unused.db")
   fi
-  (cd "$data" && nohup dotnet "$SERVER_DLL" "${args[@]}" >"$CLUSTER_DIR/logs/$name.log" 2>&1 & echo $! >"$CLUSTER_DIR/pids/$name")
+  # exec: the background subshell becomes the server, so its pid is the server's and it holds none of the
+  # script's own descriptors (a caller reading the script's output sees it end).
+  (cd "$data" && exec dotnet "$SERVER_DLL" "${args[@]}" >"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null) &
+  echo $! >"$CLUSTER_DIR/pids/$name"
   echo "$name: $role, SIP udp/tcp 127.0.0.1:$sip, HTTP http://127.0.0.1:$http (log $CLUSTER_DIR/logs/$name.log)"
 }
 
@@ -76,8 +80,12 @@ start() {
   mkdir -p "$CLUSTER_DIR/logs" "$CLUSTER_DIR/pids"
   [ -f "$CLUSTER_DIR/api-token" ] || head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$CLUSTER_DIR/api-token"
 
-  echo "Building the server..."
-  dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
+  if [ -z "$SERVER_DLL" ]; then
+    echo "Building the server..."
+    dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
+    SERVER_DLL="$ROOT/src/Presence.Server/bin/Release/net10.0/Presence.Server.dll"
+  fi
+  echo "$SERVER_DLL" >"$CLUSTER_DIR/server-dll"
 
   local pgdata="$CLUSTER_DIR/pg"
   if [ ! -d "$pgdata" ]; then
