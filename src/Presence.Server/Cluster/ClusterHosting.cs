@@ -69,6 +69,7 @@ public static class ClusterHosting
         // Registered before AddSipEdge, whose TryAdd then leaves it in place.
         services.AddSingleton<ClusterSiloLocator>();
         services.Replace(ServiceDescriptor.Singleton<ISiloLocator>(sp => sp.GetRequiredService<ClusterSiloLocator>()));
+        services.AddSingleton<ClusterPeers>();
         services.AddHostedService<ClusterService>();
         return services;
     }
@@ -132,6 +133,8 @@ public sealed class ClusterService(
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
+        var peers = services.GetRequiredService<ClusterPeers>();
+        agent.RingChanged += _ => peers.Update(agent.Snapshot);
         if (services.GetService<GrainRuntime<PresentityGrain>>() is { } runtime)
         {
             agent.Releaser = new PresenceReleaser(runtime, services.GetRequiredService<GroupCommitter>());
@@ -162,4 +165,26 @@ public sealed class ClusterService(
     public Task StartedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StoppedAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>
+/// The addresses of the cluster's members, kept from the membership table: their SIP traffic is never rate
+/// limited (an edge speaks for all its clients, and every NOTIFY comes from a silo).
+/// </summary>
+public sealed class ClusterPeers
+{
+    private volatile HashSet<System.Net.IPAddress> _addresses = [];
+
+    public bool Contains(System.Net.IPAddress address) => _addresses.Contains(address);
+
+    public void Update(MembershipSnapshot? snapshot)
+    {
+        var addresses = new HashSet<System.Net.IPAddress>();
+        foreach (var member in snapshot?.Members ?? [])
+        {
+            if (member.IsLive && FlowToken.TryParse(member.SipAddress, out var destination))
+                addresses.Add(destination.EndPoint.Address);
+        }
+        _addresses = addresses;
+    }
 }

@@ -21,14 +21,16 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
     private readonly SipRequestDispatcher _dispatcher;
     private readonly ILogger<SipEndpointService> _logger;
     private readonly TimeProvider _time;
+    private readonly Cluster.ClusterPeers? _peers;
     private readonly SipProxy? _proxy;
     private SipTransportSet? _transports;
     private SourceRateLimiter? _limiter;
 
     public SipEndpointService(
         IOptions<SipOptions> options, SipRequestDispatcher dispatcher, ILogger<SipEndpointService> logger, TimeProvider time,
-        SipProxy? proxy = null)
+        SipProxy? proxy = null, Cluster.ClusterPeers? peers = null)
     {
+        _peers = peers;
         _options = options.Value;
         _dispatcher = dispatcher;
         _logger = logger;
@@ -149,6 +151,7 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
             _time)
         {
             OnLimited = source => SipLog.SourceLimited(_logger, source, rate.RequestsPerSecond),
+            IsTrusted = _peers is null ? null : _peers.Contains,
         };
     }
 

@@ -67,6 +67,12 @@ public sealed class SourceRateLimiter : IDisposable
     /// <summary>Called (on the receiving thread) when a source goes over its rate; once until its bucket fills again.</summary>
     public Action<IPAddress>? OnLimited { get; set; }
 
+    /// <summary>
+    /// Sources never limited besides the configured networks, asked per message: the members of a cluster (an
+    /// edge carries the traffic of thousands of clients from one address; a silo sends every NOTIFY).
+    /// </summary>
+    public Func<IPAddress, bool>? IsTrusted { get; set; }
+
     /// <summary>The Retry-After of a 503: when a source that waits may send again (at least one second).</summary>
     public int RetryAfterSeconds { get; }
 
@@ -126,6 +132,8 @@ public sealed class SourceRateLimiter : IDisposable
 
     private bool IsExempt(IPAddress source)
     {
+        if (IsTrusted is { } trusted && trusted(source))
+            return true;
         foreach (IPNetwork network in _options.Exempt)
         {
             if (network.Contains(source))

@@ -154,7 +154,7 @@ internal sealed class LocalCluster : IAsyncDisposable
         "--Cluster:Enabled=true",
         $"--Cluster:SiloName={name}",
         $"--Cluster:ConnectionString={ConnectionString}",
-        "--Sip:RateLimit:Enabled=false",
+        // Rate limits stay on: members are exempt from each other's (ClusterPeers), which the load tests rely on.
         "--Logging:LogLevel:Default=Information",
     ];
 }

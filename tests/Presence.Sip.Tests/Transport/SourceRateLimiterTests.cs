@@ -43,6 +43,20 @@ public sealed class SourceRateLimiterTests : IDisposable
     }
 
     [Fact]
+    public void A_trusted_source_is_never_limited_and_the_trust_is_asked_each_time()
+    {
+        var limiter = Limiter(rate: 10, burst: 20);
+        var trusted = true;
+        limiter.IsTrusted = address => trusted && address.Equals(Flooder);
+
+        Assert.Equal((500, 0, 0), Send(limiter, Flooder, 500));
+        Assert.Equal(20, Send(limiter, Neighbour, 500).Admitted);
+        // A member that left the cluster is a source like any other again.
+        trusted = false;
+        Assert.Equal(20, Send(limiter, Flooder, 500).Admitted);
+    }
+
+    [Fact]
     public void A_burst_is_admitted_then_as_many_refused_then_the_rest_dropped()
     {
         var limiter = Limiter(rate: 10, burst: 20);
