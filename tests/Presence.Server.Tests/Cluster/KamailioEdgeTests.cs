@@ -125,6 +125,8 @@ public sealed class KamailioEdgeTests(PostgresServer postgres, ITestOutputHelper
             callId: subscribed.CallId, toTag: subscribed.GetTo()!.Tag);
         Assert.Equal(403, relayed.StatusCode);
 
+        // The silos say how they forward (a silo of a cluster record-routes only when nobody upstream did), and they do so.
+        Assert.All(cluster.Silos.Values, silo => Assert.Contains("SIP proxy forwarding (record-route IfNone)", silo.Output, StringComparison.Ordinal));
         var routes = kamailio.Routes().SkipWhile(r => r.Method == "OPTIONS").ToList();
         foreach (var (method, aor, port) in routes)
             output.WriteLine($"kamailio: {method} {aor} -> {Name(cluster, port)} (owner {cluster.OwnerOf(aor)})");
