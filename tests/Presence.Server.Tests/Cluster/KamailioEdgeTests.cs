@@ -43,6 +43,8 @@ public sealed class KamailioEdgeTests(PostgresServer postgres, ITestOutputHelper
     /// </summary>
     private async Task WithClusterBehindKamailioAsync(Func<LocalCluster, KamailioEdge, Task> scenario, int? listedFirst = null)
     {
+        // Before anything starts: no kamailio is a failure that says how to install it, not a skip.
+        KamailioEdge.EnsureInstalled();
         var clock = Stopwatch.StartNew();
         await using var cluster = await LocalCluster.CreateAsync(postgres);
         await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"));
@@ -116,17 +118,17 @@ public sealed class KamailioEdgeTests(PostgresServer postgres, ITestOutputHelper
         Assert.Equal(480, message.StatusCode);
         Assert.Contains("at lunch", message.GetFirst(HeaderId.Warning), StringComparison.Ordinal);
 
-        output.WriteLine($"SUBSCRIBE -> first NOTIFY: {subscribeToNotify.TotalMilliseconds:F0} ms; PUBLISH -> NOTIFY: {publishToNotify.TotalMilliseconds:F0} ms");
-        // Kamailio hashed every request by the user it is about (the To user, or the Request-URI user of the MESSAGE),
-        // so all of them went to silo2, which passed each to silo1.
         // Following Kamailio's Record-Route in a dialog is for the silos' NOTIFYs; a client's in-dialog request towards
         // any other Request-URI (here Alice's phone) is refused, not relayed.
         var relayed = await bobUa.SendAsync("MESSAGE", aliceUa.Contact, bob, alice, $"Route: {recordRoute}\r\n", "hi", "text/plain",
             callId: subscribed.CallId, toTag: subscribed.GetTo()!.Tag);
         Assert.Equal(403, relayed.StatusCode);
 
+        output.WriteLine($"SUBSCRIBE -> first NOTIFY: {subscribeToNotify.TotalMilliseconds:F0} ms; PUBLISH -> NOTIFY: {publishToNotify.TotalMilliseconds:F0} ms");
         // The silos say how they forward (a silo of a cluster record-routes only when nobody upstream did), and they do so.
         Assert.All(cluster.Silos.Values, silo => Assert.Contains("SIP proxy forwarding (record-route IfNone)", silo.Output, StringComparison.Ordinal));
+        // Kamailio hashed every request by the user it is about (the To user, or the Request-URI user of the MESSAGE),
+        // so all of them went to silo2, which passed each to silo1.
         var routes = kamailio.Routes().SkipWhile(r => r.Method == "OPTIONS").ToList();
         foreach (var (method, aor, port) in routes)
             output.WriteLine($"kamailio: {method} {aor} -> {Name(cluster, port)} (owner {cluster.OwnerOf(aor)})");
@@ -242,6 +244,8 @@ public sealed class KamailioEdgeTests(PostgresServer postgres, ITestOutputHelper
         Assert.True(direct < TimeSpan.FromSeconds(1), $"the PUBLISH after the failover took {direct}");
         var routes = kamailio.Routes().Where(r => r.Method == "PUBLISH").ToList();
         Assert.Equal(silo1Port, routes[^1].SiloPort);
+        // failure_route[SILO_FAILED] says what it did.
+        Assert.Contains(kamailio.Complaints, c => c.Contains("did not answer PUBLISH for " + alice + "; marking it down", StringComparison.Ordinal));
     }
 
     private async Task RefusingSiloScenarioAsync(LocalCluster cluster, KamailioEdge kamailio, RefusingSilo refusing)
@@ -261,7 +265,7 @@ public sealed class KamailioEdgeTests(PostgresServer postgres, ITestOutputHelper
         var notify = await ClusterTests.NotifyWithNoteAsync(bobUa, "served elsewhere");
         AssertCameThrough(kamailio, cluster.Silos[cluster.OwnerOf(alice)], notify);
         Assert.Equal(3, refusing.Refused - refusedBefore);
-        output.WriteLine($"the refusing silo answered {refusing.Probes} probes and refused {refusing.Refused} requests");
+        output.WriteLine($"the refusing silo answered {refusing.Probes} probes and refused {refusing.Refused} requests ({refusing.Answered503} 503s sent)");
     }
 
     private static void AssertNamesKamailio(KamailioEdge kamailio, string entry)

@@ -13,8 +13,9 @@ internal sealed class RefusingSilo : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly DatagramLoop _loop;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _refused = new();
     private int _probes;
-    private int _refused;
+    private int _answered503;
 
     public RefusingSilo()
     {
@@ -29,8 +30,11 @@ internal sealed class RefusingSilo : IAsyncDisposable
     /// <summary>OPTIONS addressed to this silo itself (a load balancer's probes), answered 200.</summary>
     public int Probes => Volatile.Read(ref _probes);
 
-    /// <summary>Requests answered 503 (retransmissions included).</summary>
-    public int Refused => Volatile.Read(ref _refused);
+    /// <summary>Requests answered 503, each counted once (a retransmission is answered again, not counted again).</summary>
+    public int Refused => _refused.Count;
+
+    /// <summary>503s sent, one per datagram received, retransmissions included.</summary>
+    public int Answered503 => Volatile.Read(ref _answered503);
 
     private async Task OnDatagramAsync(byte[] datagram, EndPoint from)
     {
@@ -45,7 +49,8 @@ internal sealed class RefusingSilo : IAsyncDisposable
         }
         else
         {
-            Interlocked.Increment(ref _refused);
+            _refused.TryAdd(request.CallId + " " + request.GetFirst(HeaderId.CSeq), 0);
+            Interlocked.Increment(ref _answered503);
             answer = SipMessageBuilder.ResponseTo(request, 503, "Stopping").Add(HeaderId.RetryAfter, "5");
         }
         await _socket.SendToAsync(answer.ToArray(), SocketFlags.None, from);

@@ -57,8 +57,7 @@ public sealed class KamailioEdge : IAsyncDisposable
     /// </summary>
     public static async Task<KamailioEdge> StartAsync(IEnumerable<int> siloPorts)
     {
-        if (!File.Exists(ExecutablePath))
-            throw new InvalidOperationException($"Debian's kamailio is not installed (no {ExecutablePath}); {InstallHint}.");
+        EnsureInstalled();
         string directory = Directory.CreateTempSubdirectory("presence-kamailio-").FullName;
         string list = Path.Combine(directory, "dispatcher.list");
         await File.WriteAllLinesAsync(list, siloPorts.Select(p => $"1 sip:127.0.0.1:{p.ToString(CultureInfo.InvariantCulture)}"));
@@ -84,6 +83,13 @@ public sealed class KamailioEdge : IAsyncDisposable
                 throw;
             }
         }
+    }
+
+    /// <summary>Fails, naming the script that installs it, when Debian's kamailio is missing: a test that needs it must not pass without it.</summary>
+    public static void EnsureInstalled()
+    {
+        if (!File.Exists(ExecutablePath))
+            throw new InvalidOperationException($"Debian's kamailio is not installed (no {ExecutablePath}); {InstallHint}.");
     }
 
     private static KamailioEdge Launch(string directory, string list, int port)
