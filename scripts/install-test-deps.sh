@@ -3,7 +3,7 @@
 # Runs as root on the project's machines (CI included); does nothing when everything is there.
 set -euo pipefail
 
-packages=(sipsak libnet-sip-perl baresip postgresql)
+packages=(sipsak libnet-sip-perl baresip postgresql kamailio)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -48,10 +48,12 @@ public static class EdgeHostingExtensions
         {
             var options = sp.GetRequiredService<IOptions<EdgeOptions>>().Value;
             var logger = sp.GetRequiredService<ILogger<SipProxy>>();
+            RecordRouteMode recordRoute = clusteredSilo ? RecordRouteMode.IfNone : options.RecordRoute;
             var proxy = new SipProxy(
                 sp.GetRequiredService<ProxyIdentity>(), sp.GetRequiredService<ISiloLocator>(), sp.GetRequiredService<SignedFlowToken>(),
-                servesLocally: role != ClusterRole.Edge, clusteredSilo ? RecordRouteMode.IfNone : options.RecordRoute, logger);
-            EdgeLog.Started(logger, role, proxy.IsActive ? "forwarding (record-route " + options.RecordRoute + ")" : "off (one process)");
+                servesLocally: role != ClusterRole.Edge, recordRoute, logger);
+            // The mode the proxy really uses: an operator checking that silos behind Kamailio stay out of the path reads it here.
+            EdgeLog.Started(logger, role, proxy.IsActive ? "forwarding (record-route " + recordRoute + ")" : "off (one process)");
             return proxy;
         });
         return services;

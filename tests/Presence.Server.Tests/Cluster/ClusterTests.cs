@@ -180,7 +180,11 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         }
     }
 
-    internal static async Task<SipMessage> NotifyWithNoteAsync(TestUserAgent watcher, string note, TimeSpan? within = null)
+    internal static Task<SipMessage> NotifyWithNoteAsync(TestUserAgent watcher, string note, TimeSpan? within = null) =>
+        NotifyWithNoteAsync(left => watcher.NextNotifyAsync(left), note, within);
+
+    /// <summary>The first NOTIFY with the note, skipping others, from any watcher's queue (<paramref name="next"/> waits at most its argument).</summary>
+    internal static async Task<SipMessage> NotifyWithNoteAsync(Func<TimeSpan, Task<SipMessage>> next, string note, TimeSpan? within = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
         while (true)
@@ -188,7 +192,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
                 throw new TimeoutException($"No NOTIFY with the note '{note}'.");
-            var notify = await watcher.NextNotifyAsync(left);
+            var notify = await next(left);
             if (TestUserAgent.NoteOf(notify) == note)
                 return notify;
         }

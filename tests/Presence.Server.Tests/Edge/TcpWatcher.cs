@@ -20,12 +20,12 @@ internal sealed class TcpWatcher : IAsyncDisposable
     private readonly Task _loop;
     private int _cseq = 1;
 
-    private TcpWatcher(Socket socket, string user)
+    private TcpWatcher(Socket socket, string user, string? contact)
     {
         _socket = socket;
         LocalPort = ((IPEndPoint)socket.LocalEndPoint!).Port;
         Aor = $"sip:{user}@example.com";
-        Contact = $"sip:{user}@127.0.0.1:{LocalPort};transport=tcp";
+        Contact = contact ?? $"sip:{user}@127.0.0.1:{LocalPort};transport=tcp";
         _loop = Task.Run(ReadLoopAsync);
     }
 
@@ -35,11 +35,13 @@ internal sealed class TcpWatcher : IAsyncDisposable
 
     public int LocalPort { get; }
 
-    public static async Task<TcpWatcher> ConnectAsync(int port, string user)
+    /// <param name="contact">The Contact it sends; by default its own end of the connection. A phone behind NAT
+    /// sends its private address, which nobody outside can reach.</param>
+    public static async Task<TcpWatcher> ConnectAsync(int port, string user, string? contact = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-        return new TcpWatcher(socket, user);
+        return new TcpWatcher(socket, user, contact);
     }
 
     public Task<SipMessage> SubscribeAsync(string presentity, string requestUri, string extraHeaders = "", string callId = "", string? toTag = null, int expires = 600) =>

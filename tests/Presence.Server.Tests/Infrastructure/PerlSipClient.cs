@@ -30,7 +30,7 @@ public sealed class PerlSipClient : IAsyncDisposable
 
     public static async Task<PerlSipClient> StartAsync(int serverPort, string transport = "udp")
     {
-        string script = Path.Combine(RepositoryRoot(), "tests", "tools", "sip-client.pl");
+        string script = Path.Combine(Repository.Root, "tests", "tools", "sip-client.pl");
         var start = new ProcessStartInfo("perl")
         {
             RedirectStandardInput = true,
@@ -97,14 +97,6 @@ public sealed class PerlSipClient : IAsyncDisposable
             _responses.Writer.TryWrite(line);
         else if (line.StartsWith("NOTIFY ", StringComparison.Ordinal))
             _notifies.Writer.TryWrite(Notification.Parse(line));
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Presence.Orleans.sln")))
-            dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root was not found.");
     }
 
     public async ValueTask DisposeAsync()

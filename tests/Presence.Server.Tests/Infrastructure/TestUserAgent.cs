@@ -60,10 +60,17 @@ public sealed class TestUserAgent : IAsyncDisposable
             $"Event: {@event}\r\nExpires: {expires}\r\n" + (etag is null ? string.Empty : $"SIP-If-Match: {etag}\r\n"),
             body, contentType);
 
-    /// <summary>Subscribes to <paramref name="presentity"/>; returns the 200 (its To tag names the dialog).</summary>
-    public Task<SipMessage> SubscribeAsync(string presentity, int expires = 600, string? callId = null, string? toTag = null, string @event = "presence", int? cseq = null) =>
-        SendAsync("SUBSCRIBE", presentity, Aor, presentity,
-            $"Event: {@event}\r\nExpires: {expires}\r\nContact: <{Contact}>\r\n"
+    /// <summary>
+    /// Subscribes to <paramref name="presentity"/>; returns the 200 (its To tag names the dialog). A refresh in the
+    /// dialog may name the notifier's Contact as <paramref name="requestUri"/> and carry the dialog's
+    /// <paramref name="routes"/> (RFC 3261 §12.2.1.1); by default the request goes to the presentity with no Route.
+    /// </summary>
+    public Task<SipMessage> SubscribeAsync(
+        string presentity, int expires = 600, string? callId = null, string? toTag = null, string @event = "presence", int? cseq = null,
+        string? requestUri = null, IEnumerable<string>? routes = null) =>
+        SendAsync("SUBSCRIBE", requestUri ?? presentity, Aor, presentity,
+            string.Concat((routes ?? []).Select(r => $"Route: {r}\r\n"))
+            + $"Event: {@event}\r\nExpires: {expires}\r\nContact: <{Contact}>\r\n"
             + $"Accept: {(@event == "presence.winfo" ? "application/watcherinfo+xml" : "application/pidf+xml")}\r\n",
             callId: callId, toTag: toTag, cseq: cseq);
 
