@@ -122,32 +122,44 @@ public static class PrometheusText
         text.Append(' ').Append(FormatValue(value)).Append('\n');
     }
 
-    // OpenTelemetry → Prometheus unit words for the UCUM units instruments use.
+    // OpenTelemetry → Prometheus unit words for the UCUM units instruments use; "By/s" is "bytes_per_second".
     private static string UnitSuffix(string? unit, MetricKind kind)
     {
         if (string.IsNullOrWhiteSpace(unit))
             return string.Empty;
         // Annotations ("{request}") say what is counted, not a unit; they are dropped.
         string plain = StripAnnotations(unit).Trim();
-        return plain switch
+        if (plain == "1")
+            return kind == MetricKind.Gauge ? "ratio" : string.Empty;
+        int slash = plain.IndexOf('/', StringComparison.Ordinal);
+        if (slash < 0)
+            return UnitWord(plain, plural: true);
+        string per = UnitWord(plain[(slash + 1)..], plural: false);
+        string of = UnitWord(plain[..slash], plural: true);
+        return per.Length == 0 ? of : of.Length == 0 ? "per_" + per : of + "_per_" + per;
+    }
+
+    private static string UnitWord(string unit, bool plural)
+    {
+        string? word = unit switch
         {
             "" => string.Empty,
-            "1" => kind == MetricKind.Gauge ? "ratio" : string.Empty,
-            "s" => "seconds",
-            "ms" => "milliseconds",
-            "us" => "microseconds",
-            "ns" => "nanoseconds",
-            "min" => "minutes",
-            "h" => "hours",
-            "d" => "days",
-            "By" => "bytes",
-            "KiBy" => "kibibytes",
-            "MiBy" => "mebibytes",
+            "s" => "second",
+            "ms" => "millisecond",
+            "us" => "microsecond",
+            "ns" => "nanosecond",
+            "min" => "minute",
+            "h" => "hour",
+            "d" => "day",
+            "By" => "byte",
+            "KiBy" => "kibibyte",
+            "MiBy" => "mebibyte",
             "%" => "percent",
-            _ when plain.Contains('/', StringComparison.Ordinal) =>
-                Sanitize(plain[..plain.IndexOf('/', StringComparison.Ordinal)]) + "_per_" + Sanitize(plain[(plain.IndexOf('/', StringComparison.Ordinal) + 1)..]),
-            _ => Sanitize(plain),
+            _ => null,
         };
+        if (word is null)
+            return Sanitize(unit);
+        return plural && word.Length > 0 && word != "percent" ? word + "s" : word;
     }
 
     private static string StripAnnotations(string unit)
