@@ -102,8 +102,9 @@ public sealed class MetricsEndpointTests
             Assert.Equal(HttpStatusCode.Unauthorized, (await anonymous.GetAsync("/metrics")).StatusCode);
         var page = await MetricsScrape.FromAsync(edge.HttpBase!, ServerProcess.ApiToken);
 
-        Assert.Equal(1, page["sip_proxy_forwards_total{sip_message_type=\"request\"}"]);
-        Assert.Equal(1, page["sip_proxy_forwards_total{sip_message_type=\"response\"}"]);
+        // At least: a stateless proxy forwards a client's retransmission too (a cold silo may answer after 500 ms).
+        Assert.True(page["sip_proxy_forwards_total{sip_message_type=\"request\"}"] >= 1, page.Text);
+        Assert.True(page["sip_proxy_forwards_total{sip_message_type=\"response\"}"] >= 1, page.Text);
         // An edge has no users: no grain instruments, and the silo counted the REGISTER, not the edge.
         Assert.DoesNotContain("presence_users_active", page.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("sip_server_requests_total{sip_method=\"REGISTER\"", page.Text, StringComparison.Ordinal);
