@@ -53,7 +53,14 @@ public sealed class PrometheusCollector : IDisposable
         lock (_collect)
         {
             Interlocked.Increment(ref _generation);
-            _listener.RecordObservableInstruments();
+            try
+            {
+                _listener.RecordObservableInstruments();
+            }
+            catch (AggregateException)
+            {
+                // An observable callback threw: its series are left out of this page, the others are served.
+            }
             InstrumentState[] instruments;
             lock (_instruments)
                 instruments = [.. _instruments];

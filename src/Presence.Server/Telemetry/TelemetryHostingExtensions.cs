@@ -46,7 +46,9 @@ public static class TelemetryHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(app);
         _ = app.ServiceProvider.GetRequiredService<PrometheusCollector>();
-        if (app.ServiceProvider.GetService<ApiToken>() is null)
+        // Whether a token guards it, asked without making the token: options are validated later, inside the host's
+        // start, where a bad setting is reported as a configuration error.
+        if (app.ServiceProvider.GetService<IServiceProviderIsService>()?.IsService(typeof(ApiToken)) != true)
             TelemetryLog.MetricsWithoutToken(app.ServiceProvider.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PrometheusCollector)));
         app.MapGet("/metrics", (PrometheusCollector collector) => Results.Text(collector.Scrape(), PrometheusText.ContentType))
             .AddEndpointFilter(RequireToken);

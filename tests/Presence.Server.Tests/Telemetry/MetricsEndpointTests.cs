@@ -73,6 +73,36 @@ public sealed class MetricsEndpointTests
     }
 
     [Fact]
+    public async Task The_user_gauges_follow_users_out_of_memory_and_back()
+    {
+        await using var server = await ServerProcess.StartAsync(extraArgs: ["--Presence:IdleTimeout=00:00:03"]);
+        await using var alice = new TestUserAgent(server.Port, "alice");
+        await using var bob = new TestUserAgent(server.Port, "bob");
+        Assert.Equal(200, (await bob.SubscribeAsync(alice.Aor)).StatusCode);
+        await bob.NextNotifyAsync();
+        Assert.Equal(200, (await alice.RegisterAsync()).StatusCode);
+        await bob.NextNotifyAsync();
+
+        var page = await MetricsScrape.FromAsync(server.HttpBase!, ServerProcess.ApiToken);
+        Assert.Equal((1, 1, 1), (page["presence_users_active"], page["presence_subscriptions"], page["presence_registrations"]));
+
+        // Idle for the timeout: alice's grain leaves memory and takes its share of the gauges with it.
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(20);
+        while (page["presence_users_active"] != 0 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(250);
+            page = await MetricsScrape.FromAsync(server.HttpBase!, ServerProcess.ApiToken);
+        }
+        Assert.Equal((0, 0, 0), (page["presence_users_active"], page["presence_subscriptions"], page["presence_registrations"]));
+
+        // Her next turn loads her from the store, subscription and binding included.
+        Assert.Equal(200, (await alice.PublishAsync(Pidf, Dnd("alice", "back soon"))).StatusCode);
+        await bob.NextNotifyAsync();
+        page = await MetricsScrape.FromAsync(server.HttpBase!, ServerProcess.ApiToken);
+        Assert.Equal((1, 1, 1), (page["presence_users_active"], page["presence_subscriptions"], page["presence_registrations"]));
+    }
+
+    [Fact]
     public async Task Metrics_need_a_token_and_the_read_token_is_enough()
     {
         await using var server = await ServerProcess.StartAsync(extraArgs: [$"--Http:ReadToken={ReadToken}"]);
