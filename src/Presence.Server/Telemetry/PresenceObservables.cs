@@ -48,9 +48,9 @@ internal sealed class PresenceObservables(IServiceProvider services)
             "NOTIFYs whose final response was 300 or above, or that timed out (408).");
         meter.CreateObservableUpDownCounter("presence.users.active", () => One(o.Get<GrainRuntime<PresentityGrain>>()?.ActiveCount), "{user}",
             "Users whose grain is in memory (it leaves after Presence:IdleTimeout without a turn).");
-        meter.CreateObservableUpDownCounter("presence.subscriptions", () => One(o.Get<PresenceTally>()?.Subscriptions), "{subscription}",
+        meter.CreateObservableUpDownCounter("presence.subscriptions", () => One(o.Tally()?.Subscriptions), "{subscription}",
             "Subscriptions (presence and presence.winfo, active or pending) held by the users in memory.");
-        meter.CreateObservableUpDownCounter("presence.registrations", () => One(o.Get<PresenceTally>()?.Bindings), "{contact}",
+        meter.CreateObservableUpDownCounter("presence.registrations", () => One(o.Tally()?.Bindings), "{contact}",
             "Registered contacts (bindings) of the users in memory.");
 
         meter.CreateObservableCounter("presence.store.writes", () => One(o.Get<GroupCommitter>()?.WritesCommitted), "{write}",
@@ -101,6 +101,9 @@ internal sealed class PresenceObservables(IServiceProvider services)
     }
 
     private global::Presence.Sip.Transactions.SipTransactionLayer? Layer() => Get<SipEndpointService>()?.Transactions;
+
+    // Only where users live: an edge has the tally's service but no grain to fill it.
+    private PresenceTally? Tally() => Get<GrainRuntime<PresentityGrain>>() is null ? null : Get<PresenceTally>();
 
     private SipProxy? Proxy() => Get<SipProxy>() is { IsActive: true } proxy ? proxy : null;
 

@@ -137,6 +137,9 @@ public sealed class MetricsEndpointTests
         Assert.True(page["sip_proxy_forwards_total{sip_message_type=\"response\"}"] >= 1, page.Text);
         // An edge has no users: no grain instruments, and the silo counted the REGISTER, not the edge.
         Assert.DoesNotContain("presence_users_active", page.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("presence_subscriptions", page.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("presence_notify", page.Text, StringComparison.Ordinal);
+        Assert.DoesNotContain("presence_store", page.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("sip_server_requests_total{sip_method=\"REGISTER\"", page.Text, StringComparison.Ordinal);
         var siloPage = await MetricsScrape.FromAsync(silo.HttpBase!, ServerProcess.ApiToken);
         Assert.Equal(1, siloPage["sip_server_requests_total{sip_method=\"REGISTER\",sip_response_status_class=\"2xx\"}"]);

@@ -106,4 +106,27 @@ public sealed class PrometheusCollectorTests
         Assert.Equal(80_000, point.Histogram!.Counts.Sum());
         Assert.Equal(40_000, point.Histogram.Sum);
     }
+
+    [Fact]
+    public void Recording_allocates_nothing_once_a_series_exists()
+    {
+        using var meter = new Meter("Presence.Orleans.Test." + Guid.NewGuid());
+        using var collector = new PrometheusCollector(meter);
+        var counter = meter.CreateCounter<long>("requests");
+        var histogram = meter.CreateHistogram("delay", "s", advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.001, 0.01, 0.1] });
+        void Record()
+        {
+            counter.Add(1, new TagList { { "sip.method", "PUBLISH" }, { "sip.response.status_class", "2xx" } });
+            histogram.Record(0.004);
+        }
+        Record();
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 1000; i++)
+            Record();
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+        Assert.Equal(1001, ValueOf(Family(collector, "requests"), "sip.method=PUBLISH", "sip.response.status_class=2xx"));
+    }
 }
