@@ -3,7 +3,9 @@
 # Runs as root on the project's machines (CI included); does nothing when everything is there.
 set -euo pipefail
 
-packages=(sipsak libnet-sip-perl baresip postgresql kamailio)
+# prometheus: for its promtool, which checks the /metrics page (the package's daemon is not wanted, and in a
+# container policy-rc.d keeps it from starting; elsewhere: systemctl disable --now prometheus).
+packages=(sipsak libnet-sip-perl baresip postgresql kamailio prometheus)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -4,6 +4,7 @@ using Presence.Server.Edge;
 using Presence.Server.Http;
 using Presence.Server.Presence;
 using Presence.Server.Sip;
+using Presence.Server.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
 if (!ClusterRoles.TryRead(builder.Configuration, out ClusterRole role, out string roleError))
@@ -13,6 +14,9 @@ if (!ClusterRoles.TryRead(builder.Configuration, out ClusterRole role, out strin
 }
 // An edge holds no users: no store, no grains, no API.
 bool hostsUsers = role != ClusterRole.Edge;
+// Telemetry first: its OTLP export starts before everything and flushes after everything has stopped.
+builder.Services.AddPresenceTelemetry(builder.Configuration, role);
+builder.Logging.AddOtlpLogs(builder.Configuration, role.ToString().ToLowerInvariant());
 // Presence first: hosted services start in order and stop in reverse, so the store is open before the first
 // SIP request and closes after the last one.
 if (hostsUsers)
@@ -27,6 +31,7 @@ builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSe
 builder.WebHost.UseUrls((builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
 await using var app = builder.Build();
+app.MapMetrics();
 if (hostsUsers)
 {
     app.MapPresenceApi();

@@ -106,6 +106,7 @@ public sealed partial class MembershipAgent
             _state = state;
             UpdateGates(snapshot, state);
             MembershipLog.ViewChanged(_logger, ring.Version, ring.Silos.Count, gained, lost);
+            CountView(gained, lost);
 
             if (_template.Role == MemberRole.Silo && self is { IsLive: true })
             {

@@ -31,4 +31,9 @@ public interface IGrain
     /// response), so idle deactivation would lose it.
     /// </summary>
     bool CanDeactivate { get; }
+
+    /// <summary>Called by the worker once the grain has left memory (idle, released, or failed); it gets no more turns.</summary>
+    void OnDeactivated()
+    {
+    }
 }

@@ -139,7 +139,19 @@ internal sealed partial class PartitionWorker<TGrain>
 
     private void Deactivate(GrainSlot<TGrain> slot)
     {
+        var grain = slot.Grain;
         slot.Deactivate();
         Interlocked.Decrement(ref _activeCount);
+        try
+        {
+            if (grain is not null)
+            {
+                grain.OnDeactivated();
+            }
+        }
+        catch (Exception exception)
+        {
+            RuntimeLog.TurnFailed(_logger, exception, _factory.GrainType, slot.Key);
+        }
     }
 }

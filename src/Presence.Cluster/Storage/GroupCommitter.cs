@@ -61,6 +61,9 @@ public sealed class GroupCommitter : IAsyncDisposable
     /// <summary>The most writes one transaction has carried.</summary>
     public int LargestBatch => Volatile.Read(ref _largestBatch);
 
+    /// <summary>Called on the commit loop after each transaction, committed or failed (telemetry; keep it quick).</summary>
+    public Action<GroupCommitBatch>? BatchDone { get; set; }
+
     /// <summary>
     /// Queues the write for the next batch and completes when that batch has committed, with this
     /// write's own result, or faults if the batch failed (then the write must be taken as not applied).
@@ -165,6 +168,7 @@ public sealed class GroupCommitter : IAsyncDisposable
         }
 
         IReadOnlyList<WriteResult> results;
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             // Not cancellable: a batch that has started must end in a known state for every writer in it.
@@ -178,6 +182,7 @@ public sealed class GroupCommitter : IAsyncDisposable
         catch (Exception exception)
         {
             Interlocked.Increment(ref _failedBatches);
+            BatchDone?.Invoke(new GroupCommitBatch(batch.Count, 0, System.Diagnostics.Stopwatch.GetElapsedTime(started), Failed: true));
             StorageLog.GroupCommitFailed(_logger, exception, batch.Count);
             foreach (var pending in batch)
             {
@@ -195,15 +200,20 @@ public sealed class GroupCommitter : IAsyncDisposable
             Volatile.Write(ref _largestBatch, batch.Count);
         }
 
+        var elapsed = System.Diagnostics.Stopwatch.GetElapsedTime(started);
+        var conflicts = 0;
         for (var i = 0; i < batch.Count; i++)
         {
             if (results[i].Status == WriteStatus.Conflict)
             {
                 Interlocked.Increment(ref _conflicts);
+                conflicts++;
             }
 
             batch[i].TrySetResult(results[i]);
         }
+
+        BatchDone?.Invoke(new GroupCommitBatch(batch.Count, conflicts, elapsed, Failed: false));
     }
 
     // The write and its caller's completion in one allocation. Continuations run asynchronously so a

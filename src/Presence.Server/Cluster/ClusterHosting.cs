@@ -154,7 +154,7 @@ public sealed class ClusterService(
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("Leaving the cluster took longer than {Timeout}; stopping anyway (the lease will run out).", options.Value.LeaveTimeout);
+            ClusterLog.LeaveTimedOut(logger, options.Value.LeaveTimeout);
         }
     }
 

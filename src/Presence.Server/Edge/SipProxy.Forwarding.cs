@@ -31,7 +31,10 @@ public sealed partial class SipProxy
             && (_recordRoute == RecordRouteMode.Always || !request.Has(HeaderId.RecordRoute))
             ? RecordRoutes(source, destination)
             : null;
-        byte[] bytes = Rewrite(request, inbound.Source, via, ourVia, popped, recordRoutes).ToArray();
+        // While a tracer listens: a span for the forward, named to the silo in a traceparent field (W3C Trace Context).
+        using var span = Telemetry.PresenceActivities.StartForward(request);
+        string? traceParent = hop == Hop.ToCluster ? span?.Id : null;
+        byte[] bytes = Rewrite(request, inbound.Source, via, ourVia, popped, recordRoutes, traceParent, span?.TraceStateString).ToArray();
         if (_layer is not null && await _layer.SendStatelessAsync(destination, bytes).ConfigureAwait(false))
         {
             Interlocked.Increment(ref Counters._requestsForwarded);
@@ -77,7 +80,8 @@ public sealed partial class SipProxy
     /// one less, our Record-Route above the others; every other field, and the body, exactly as they came.
     /// </summary>
     private static SipMessageBuilder Rewrite(
-        SipMessage request, SipDestination source, ViaHeader via, string ourVia, int popped, List<string>? recordRoutes)
+        SipMessage request, SipDestination source, ViaHeader via, string ourVia, int popped, List<string>? recordRoutes,
+        string? traceParent = null, string? traceState = null)
     {
         var forwarded = SipMessageBuilder.Request(request.Method, request.RequestUri);
         bool viaDone = false, routeDone = false, maxForwardsDone = false, recordRouteDone = recordRoutes is null;
@@ -115,10 +119,19 @@ public sealed partial class SipProxy
                         forwarded.Add(HeaderId.MaxForwards, left.ToString(CultureInfo.InvariantCulture));
                     }
                     break;
+                case HeaderId.Unknown when traceParent is not null && Telemetry.SipTraceContext.IsTraceField(request.GetName(i)):
+                    // Replaced by ours below: the silo's span is a child of this hop, which is a child of the sender's.
+                    break;
                 default:
                     forwarded.AddCopy(request, i);
                     break;
             }
+        }
+        if (traceParent is not null)
+        {
+            forwarded.Add(Telemetry.SipTraceContext.TraceParent, traceParent);
+            if (!string.IsNullOrEmpty(traceState))
+                forwarded.Add(Telemetry.SipTraceContext.TraceState, traceState);
         }
         if (!maxForwardsDone)
             forwarded.Add(HeaderId.MaxForwards, DefaultMaxForwards.ToString(CultureInfo.InvariantCulture));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging;
@@ -14,7 +15,8 @@ namespace Presence.Server.Presence;
 /// Turns a <see cref="NotifyEffect"/> into a NOTIFY in the subscription's dialog (RFC 6665 §4.2.2, RFC 3261 §12.2.1.1)
 /// and sends it in a client transaction; the outcome goes back to the user's grain.
 /// </summary>
-public sealed class NotifySender(IServiceProvider services, LocalIdentity identity, ILogger<NotifySender> logger)
+public sealed class NotifySender(
+    IServiceProvider services, LocalIdentity identity, ILogger<NotifySender> logger, Telemetry.PresenceMetrics? metrics = null)
 {
     // Resolved on first use: the endpoint's dispatcher reaches the grains, whose NOTIFYs come back here.
     private SipEndpointService? _endpoint;
@@ -28,13 +30,18 @@ public sealed class NotifySender(IServiceProvider services, LocalIdentity identi
 
     public long Failed => Interlocked.Read(ref _failed);
 
-    public void Send(string aor, NotifyEffect notify)
+    /// <param name="turnAt">When the turn that caused it ran (<see cref="Stopwatch.GetTimestamp"/>), for the delay histogram; 0: not measured.</param>
+    /// <param name="turn">That turn's span, the parent of the NOTIFY's.</param>
+    public void Send(string aor, NotifyEffect notify, long turnAt = 0, ActivityContext turn = default)
     {
         _endpoint ??= (SipEndpointService)services.GetService(typeof(SipEndpointService))!;
         var layer = _endpoint.Transactions;
+        var span = Telemetry.PresenceActivities.StartNotify(turn, notify.Subscription.Package);
         if (layer is null || !TryDestination(notify, out var destination))
         {
             PresenceLog.NotifyUnroutable(logger, aor, notify.Subscription.RemoteTarget);
+            if (span is not null)
+                Telemetry.PresenceActivities.Stop(span, 0);
             Report(aor, notify, 503);
             return;
         }
@@ -59,12 +66,16 @@ public sealed class NotifySender(IServiceProvider services, LocalIdentity identi
             request.WithBody(notify.ContentType, notify.Body);
         var transaction = layer.SendRequest(destination, request, branch);
         Interlocked.Increment(ref _sent);
-        _ = AwaitResultAsync(aor, notify, transaction);
+        if (turnAt != 0)
+            metrics?.NotifySent(Stopwatch.GetElapsedTime(turnAt));
+        _ = AwaitResultAsync(aor, notify, transaction, span);
     }
 
-    private async Task AwaitResultAsync(string aor, NotifyEffect notify, NonInviteClientTransaction transaction)
+    private async Task AwaitResultAsync(string aor, NotifyEffect notify, NonInviteClientTransaction transaction, Activity? span)
     {
         var result = await transaction.Completion.ConfigureAwait(false);
+        if (span is not null)
+            Telemetry.PresenceActivities.Stop(span, result.StatusCode);
         if (result.StatusCode >= 300)
         {
             Interlocked.Increment(ref _failed);

@@ -31,7 +31,9 @@ public sealed class PresenceDirectory
     public async Task<PresenceOutcome> ExecuteAsync(
         string aor, Func<Presentity, DateTimeOffset, PresenceOutcome> action, Task? responded = null, CancellationToken ct = default)
     {
-        TurnResult turn = await _runtime.InvokeAsync(aor, g => g.RunAsync(action, responded, ct), ct).ConfigureAwait(false);
+        // The turn runs on the user's worker, where the caller's span is not current: it is handed over.
+        var parent = System.Diagnostics.Activity.Current?.Context ?? default;
+        TurnResult turn = await _runtime.InvokeAsync(aor, g => g.RunAsync(action, responded, ct, parent), ct).ConfigureAwait(false);
         return await turn.Durable.ConfigureAwait(false) ? turn.Outcome! : new PresenceOutcome(500, "Presence State Could Not Be Stored");
     }
 

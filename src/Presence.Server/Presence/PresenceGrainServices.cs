@@ -7,7 +7,7 @@ namespace Presence.Server.Presence;
 /// <summary>What every presentity grain shares: the store, the group committer, the NOTIFY sender, the clock.</summary>
 public sealed class PresenceGrainServices(
     IGrainStore store, GroupCommitter committer, NotifySender notifier, PresenceChangeFeed feed,
-    PresenceOptions options, TimeProvider time, ILogger<PresentityGrain> logger)
+    PresenceOptions options, TimeProvider time, ILogger<PresentityGrain> logger, Telemetry.PresenceTally? tally = null)
 {
     public IGrainStore Store { get; } = store;
 
@@ -22,4 +22,7 @@ public sealed class PresenceGrainServices(
     public TimeProvider Time { get; } = time;
 
     public ILogger Logger { get; } = logger;
+
+    /// <summary>What the users in memory hold, for the gauges.</summary>
+    public Telemetry.PresenceTally Tally { get; } = tally ?? new();
 }

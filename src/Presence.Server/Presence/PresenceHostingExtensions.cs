@@ -87,7 +87,10 @@ public static class PresenceHostingExtensions
             PresenceLog.StoreOpened(sp.GetRequiredService<ILogger<PresenceStoreService>>(), path);
             return new SqliteGrainStore(path, sp.GetRequiredService<ILogger<SqliteGrainStore>>());
         });
-        services.AddSingleton(sp => new GroupCommitter(sp.GetRequiredService<IGrainStore>(), logger: sp.GetRequiredService<ILogger<GroupCommitter>>()));
+        services.AddSingleton(sp => new GroupCommitter(sp.GetRequiredService<IGrainStore>(), logger: sp.GetRequiredService<ILogger<GroupCommitter>>())
+        {
+            BatchDone = sp.GetService<Telemetry.PresenceMetrics>() is { } metrics ? metrics.BatchDone : null,
+        });
         services.AddSingleton<LocalIdentity>();
         services.AddSingleton<NotifySender>();
         services.AddSingleton<PresenceChangeFeed>();

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Presence.Cluster.Runtime;
 using Presence.Cluster.Storage;
@@ -25,6 +26,8 @@ public sealed class PresentityGrain : IGrain
     private long _version;
     private bool _broken;
     private Task _effects = Task.CompletedTask;
+    // This grain's share of the tally of subscriptions and bindings (added after each turn, taken back when it goes).
+    private int _countedSubscriptions, _countedBindings;
 
     internal PresentityGrain(string aor, Presentity presentity, long version, PresenceGrainServices services)
     {
@@ -41,18 +44,40 @@ public sealed class PresentityGrain : IGrain
     public bool CanDeactivate => _effects.IsCompleted;
 
     /// <summary>Runs one piece of presence logic as this grain's turn.</summary>
+    /// <param name="parent">The span of the request that asked for the turn (none for expiry work).</param>
     public async ValueTask<TurnResult> RunAsync(
-        Func<Presentity, DateTimeOffset, PresenceOutcome?> action, Task? responded = null, CancellationToken ct = default)
+        Func<Presentity, DateTimeOffset, PresenceOutcome?> action, Task? responded = null, CancellationToken ct = default,
+        ActivityContext parent = default)
     {
+        using var span = Telemetry.PresenceActivities.StartTurn(parent, Key);
         if (_broken)
             await ReloadAsync(ct).ConfigureAwait(false);
+        long turnAt = Stopwatch.GetTimestamp();
         DateTimeOffset now = _services.Time.GetUtcNow();
         PresenceOutcome? outcome = action(_presentity, now);
         PresentityChanges changes = _presentity.TakeChanges();
-        Task<bool> durable = changes.HasWrites ? CommitAsync(changes) : Task.FromResult(true);
+        Task<bool> durable = changes.HasWrites ? CommitAsync(changes, span?.Context ?? default) : Task.FromResult(true);
         if (changes.Notifies.Count > 0 || changes.History.Count > 0)
-            _effects = DispatchAsync(_effects, durable, responded ?? Task.CompletedTask, changes);
+            _effects = DispatchAsync(_effects, durable, responded ?? Task.CompletedTask, changes, turnAt, span?.Context ?? default);
+        UpdateTally();
         return new TurnResult(outcome, durable);
+    }
+
+    /// <summary>Leaving memory: the gauges stop counting what this user holds.</summary>
+    public void OnDeactivated()
+    {
+        _services.Tally.Add(-_countedSubscriptions, -_countedBindings);
+        _countedSubscriptions = _countedBindings = 0;
+    }
+
+    private void UpdateTally()
+    {
+        int subscriptions = _presentity.Subscriptions.Count, bindings = _presentity.Bindings.Count;
+        if (subscriptions == _countedSubscriptions && bindings == _countedBindings)
+            return;
+        _services.Tally.Add(subscriptions - _countedSubscriptions, bindings - _countedBindings);
+        _countedSubscriptions = subscriptions;
+        _countedBindings = bindings;
     }
 
     /// <summary>Reads without changing anything (the HTTP API's views).</summary>
@@ -83,18 +108,20 @@ public sealed class PresentityGrain : IGrain
         nextDue,
         changes.History.Select(h => new HistoryRecord(h.At, PresentityItems.Serialize(h))).ToList());
 
-    private Task<bool> CommitAsync(PresentityChanges changes)
+    private Task<bool> CommitAsync(PresentityChanges changes, ActivityContext turn = default)
     {
         long expected = _version;
         _version = expected + 1;
-        return CommitCoreAsync(ToWrite(Key, expected, changes, _presentity.NextDueAt));
+        return CommitCoreAsync(ToWrite(Key, expected, changes, _presentity.NextDueAt), turn);
     }
 
-    private async Task<bool> CommitCoreAsync(GrainWrite write)
+    private async Task<bool> CommitCoreAsync(GrainWrite write, ActivityContext turn)
     {
+        using var span = Telemetry.PresenceActivities.StartCommit(turn);
         try
         {
             WriteResult result = await _services.Committer.CommitAsync(write).ConfigureAwait(false);
+            span?.SetTag(Telemetry.PresenceTelemetry.Attributes.CommitResult, result.Status == WriteStatus.Committed ? "committed" : "conflict");
             if (result.Status == WriteStatus.Committed)
                 return true;
             // Someone else wrote this user (a second owner, or a write that failed before): never apply over
@@ -103,13 +130,16 @@ public sealed class PresentityGrain : IGrain
         }
         catch (Exception ex)
         {
+            span?.SetTag(Telemetry.PresenceTelemetry.Attributes.CommitResult, "failed");
             PresenceLog.WriteFailed(_services.Logger, ex, Key);
         }
+        span?.SetStatus(ActivityStatusCode.Error);
         _broken = true;
         return false;
     }
 
-    private async Task DispatchAsync(Task previous, Task<bool> durable, Task responded, PresentityChanges changes)
+    private async Task DispatchAsync(
+        Task previous, Task<bool> durable, Task responded, PresentityChanges changes, long turnAt = 0, ActivityContext turn = default)
     {
         await previous.ConfigureAwait(false);
         if (!await durable.ConfigureAwait(false))
@@ -121,7 +151,7 @@ public sealed class PresentityGrain : IGrain
             // One NOTIFY that cannot be built or sent must not cost the other watchers theirs.
             try
             {
-                _services.Notifier.Send(Key, notify);
+                _services.Notifier.Send(Key, notify, turnAt, turn);
             }
             catch (Exception ex)
             {
@@ -144,7 +174,7 @@ public sealed class PresentityGrain : IGrain
         if (changes.HasWrites)
         {
             var durable = CommitAsync(changes);
-            _effects = DispatchAsync(_effects, durable, Task.CompletedTask, changes);
+            _effects = DispatchAsync(_effects, durable, Task.CompletedTask, changes, Stopwatch.GetTimestamp());
         }
     }
 }

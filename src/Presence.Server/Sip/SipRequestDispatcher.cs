@@ -17,14 +17,16 @@ public sealed class SipRequestDispatcher
     private readonly SipCapabilities _capabilities;
     private readonly Cluster.ISiloLocator _locator;
     private readonly ILogger _logger;
+    private readonly Telemetry.PresenceMetrics? _metrics;
     private int _inFlight;
     private volatile bool _draining;
 
     public SipRequestDispatcher(
         SipCapabilities capabilities, IEnumerable<ISipRequestHandler> handlers, ILogger<SipRequestDispatcher> logger,
-        Cluster.ISiloLocator? locator = null)
+        Cluster.ISiloLocator? locator = null, Telemetry.PresenceMetrics? metrics = null)
     {
         _capabilities = capabilities;
+        _metrics = metrics;
         _locator = locator ?? new Cluster.SingleProcessLocator();
         _logger = logger;
         foreach (var handler in handlers)
@@ -47,6 +49,8 @@ public sealed class SipRequestDispatcher
     {
         Interlocked.Increment(ref _inFlight);
         SipMessage request = transaction.Request;
+        // Null (one flag read) unless a tracer listens; a child of the edge's span when the request carries its traceparent.
+        var activity = Telemetry.PresenceActivities.StartServer(request);
         try
         {
             if (_logger.IsEnabled(LogLevel.Debug))
@@ -89,6 +93,9 @@ public sealed class SipRequestDispatcher
         finally
         {
             Interlocked.Decrement(ref _inFlight);
+            _metrics?.RequestHandled(request.Method, transaction.FinalStatusCode);
+            if (activity is not null)
+                Telemetry.PresenceActivities.Stop(activity, transaction.FinalStatusCode);
         }
     }
 

@@ -43,6 +43,9 @@ public abstract class ServerTransaction
 
     public ServerTransactionState State { get; private protected set; }
 
+    /// <summary>The status of the final response sent, 0 until there is one.</summary>
+    public int FinalStatusCode { get; private set; }
+
     /// <summary>Where responses go (RFC 3261 §18.2.2 with RFC 3581): the flow for streams, the source address for UDP.</summary>
     public SipDestination ResponseDestination { get; }
 
@@ -89,6 +92,15 @@ public abstract class ServerTransaction
 
     private protected ValueTask<bool> Send(byte[] bytes) => Layer.SendAsync(ResponseDestination, bytes);
 
+    // A response sent for the first time (not a retransmission), counted for telemetry.
+    private protected ValueTask<bool> SendFirst(int statusCode, byte[] bytes)
+    {
+        if (statusCode >= 200)
+            FinalStatusCode = statusCode;
+        Layer.Counters.CountResponse(statusCode);
+        return Send(bytes);
+    }
+
     private protected void Terminate()
     {
         State = ServerTransactionState.Terminated;
@@ -126,7 +138,7 @@ public sealed class NonInviteServerTransaction : ServerTransaction
                 _timerJ = Layer.StartTimer(_ => OnTimerJ(), j);
             }
         }
-        return Send(bytes);
+        return SendFirst(statusCode, bytes);
     }
 
     internal override void OnRetransmission(InboundMessage retransmission)
@@ -199,7 +211,7 @@ public sealed class InviteServerTransaction : ServerTransaction
                 _timerH = Layer.StartTimer(_ => End(), Layer.Timers.TransactionTimeout);
             }
         }
-        return Send(bytes);
+        return SendFirst(statusCode, bytes);
     }
 
     internal override void OnRetransmission(InboundMessage retransmission)
@@ -235,7 +247,7 @@ public sealed class InviteServerTransaction : ServerTransaction
             trying = CreateResponse(100).ToArray();
             LastResponse = trying;
         }
-        _ = Send(trying);
+        _ = SendFirst(100, trying);
     }
 
     private void OnTimerG()

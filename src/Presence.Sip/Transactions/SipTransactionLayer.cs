@@ -10,6 +10,20 @@ public sealed class SipTransactionCounters
 {
     internal long _parseErrors, _badRequestsAnswered, _dropped, _retransmissionsAbsorbed, _requestRetransmissionsSent, _strayResponses, _refusedOverRate;
 
+    // Responses sent as a UAS, first sendings only, by status class: [1] is 1xx ... [6] is 6xx.
+    private readonly long[] _responsesSent = new long[7];
+
+    /// <summary>Responses this side sent as a server (transactions and stateless answers; not retransmissions), of one class (1 to 6).</summary>
+    public long ResponsesSent(int statusClass) =>
+        statusClass is >= 1 and <= 6 ? Interlocked.Read(ref _responsesSent[statusClass]) : 0;
+
+    internal void CountResponse(int statusCode)
+    {
+        int statusClass = statusCode / 100;
+        if (statusClass is >= 1 and <= 6)
+            Interlocked.Increment(ref _responsesSent[statusClass]);
+    }
+
     /// <summary>Messages that failed to parse.</summary>
     public long ParseErrors => Interlocked.Read(ref _parseErrors);
 
@@ -238,8 +252,11 @@ public sealed class SipTransactionLayer
             && message.Has(HeaderId.From) && message.Has(HeaderId.To) && message.CallId.Length > 0 && message.CSeqMethod.Length > 0;
     }
 
-    private ValueTask AnswerStatelessAsync(InboundMessage inbound, SipMessageBuilder response, ViaHeader via) =>
-        IgnoreResult(SendAsync(ResponseRouting.Destination(inbound.Source, via), response.ToArray()));
+    private ValueTask AnswerStatelessAsync(InboundMessage inbound, SipMessageBuilder response, ViaHeader via)
+    {
+        Counters.CountResponse(response.StatusCode);
+        return IgnoreResult(SendAsync(ResponseRouting.Destination(inbound.Source, via), response.ToArray()));
+    }
 
     private static async ValueTask IgnoreResult(ValueTask<bool> send) => await send.ConfigureAwait(false);
 }

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Throughput of the cluster with 1, 2 and 3 silos behind one edge, on this machine: each round starts a fresh
+# local cluster (cluster-config/local-cluster.sh: PostgreSQL, N silos, 1 edge), runs the same LoadGen workloads
+# through the edge, and stops it. Everything shares the machine's cores, so on a small box this shows how the
+# cost grows with members (and that it works), not a linear speed-up.
+#
+#   benchmarks/cluster-scaling.sh [out-dir]      (default benchmarks/results/cluster-<date>)
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+OUT="${1:-$ROOT/benchmarks/results/cluster-$(date +%F)}"
+mkdir -p "$OUT"
+export CLUSTER_DIR="${CLUSTER_DIR:-/tmp/presence-scaling}" EDGE_PORT=25060 SILO_PORT=25070 HTTP_PORT=28080 PG_PORT=25432
+
+dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
+dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
+LOADGEN="$ROOT/benchmarks/Presence.LoadGen/bin/Release/net10.0/Presence.LoadGen.dll"
+
+for silos in 1 2 3; do
+  bash "$ROOT/cluster-config/local-cluster.sh" stop >/dev/null 2>&1 || true
+  bash "$ROOT/cluster-config/local-cluster.sh" start "$silos" 1 >/dev/null
+  sleep 2
+  for workload in register subscribe; do
+    case "$workload" in
+      register) args=(register --users 10000 --watchers 1 --concurrency 100) ;;
+      subscribe) args=(subscribe --users 1000 --watchers 10 --concurrency 100) ;;
+    esac
+    echo "== $silos silo(s), $workload"
+    dotnet "$LOADGEN" "${args[@]}" --server "127.0.0.1:$EDGE_PORT" --run-id "s${silos}${workload:0:3}" --out "$OUT/$silos-silos" 2>&1 | tail -25 \
+      | tee "$OUT/$silos-silos-$workload.txt"
+  done
+  bash "$ROOT/cluster-config/local-cluster.sh" stop >/dev/null
+done
+echo "Results in $OUT"

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
+using Presence.Cluster.Membership;
+using Presence.Cluster.Runtime;
+using Presence.Cluster.Storage;
+using Presence.Server.Edge;
+using Presence.Server.Presence;
+using Presence.Server.Sip;
+using Presence.Sip.Transport;
+using A = Presence.Server.Telemetry.PresenceTelemetry.Attributes;
+
+namespace Presence.Server.Telemetry;
+
+/// <summary>
+/// Observable instruments over the counters the SIP stack, the grains, the store, the membership agent and the edge
+/// proxy keep anyway. Their callbacks run only when a reader collects (a /metrics scrape, an OTLP export). A part
+/// this process does not run (the grains on an edge, the proxy on a lone silo) reports nothing.
+/// </summary>
+internal sealed class PresenceObservables(IServiceProvider services)
+{
+    private static readonly string[] ClassNames = ["1xx", "2xx", "3xx", "4xx", "5xx", "6xx"];
+
+    public static void Register(Meter meter, IServiceProvider services)
+    {
+        var o = new PresenceObservables(services);
+
+        meter.CreateObservableCounter("sip.server.responses", o.Responses, "{response}",
+            "Responses this process sent as a SIP server (first sendings, stateless answers included), by status class.");
+        meter.CreateObservableCounter("sip.server.parse_errors", () => One(o.Layer()?.Counters.ParseErrors), "{message}",
+            "Messages that failed to parse (answered 400/505/513 when they could be addressed, dropped otherwise).");
+        meter.CreateObservableCounter("sip.server.rate_limited", o.RateLimited, "{message}",
+            "Messages from sources over their rate: refused (503 with Retry-After) or dropped unparsed.");
+        meter.CreateObservableCounter("sip.server.retransmissions", () => One(o.Layer()?.Counters.RetransmissionsAbsorbed), "{request}",
+            "Retransmitted requests a server transaction absorbed (a lost response, or a slow one).");
+        meter.CreateObservableUpDownCounter("sip.server.transactions", o.Transactions, "{transaction}",
+            "SIP transactions in memory, server and client side (NOTIFYs are client transactions).");
+        meter.CreateObservableUpDownCounter("sip.server.connections", o.Connections, "{connection}",
+            "Open TCP and TLS connections.");
+        meter.CreateObservableCounter("sip.server.connections.refused", () => o.SumStreams(s => s.RefusedConnections), "{connection}",
+            "Connections closed at once because their address held Sip:MaxConnectionsPerAddress already.");
+        meter.CreateObservableCounter("sip.server.header_timeouts", () => o.SumStreams(s => s.HeaderTimeouts), "{connection}",
+            "Connections closed because a header section did not arrive within Sip:HeaderTimeout (slowloris).");
+
+        meter.CreateObservableCounter("presence.notify.sent", () => One(o.Get<NotifySender>()?.Sent), "{notify}",
+            "NOTIFYs handed to the transport, each in its own client transaction.");
+        meter.CreateObservableCounter("presence.notify.failed", () => One(o.Get<NotifySender>()?.Failed), "{notify}",
+            "NOTIFYs whose final response was 300 or above, or that timed out (408).");
+        meter.CreateObservableUpDownCounter("presence.users.active", () => One(o.Get<GrainRuntime<PresentityGrain>>()?.ActiveCount), "{user}",
+            "Users whose grain is in memory (it leaves after Presence:IdleTimeout without a turn).");
+        meter.CreateObservableUpDownCounter("presence.subscriptions", () => One(o.Tally()?.Subscriptions), "{subscription}",
+            "Subscriptions (presence and presence.winfo, active or pending) held by the users in memory.");
+        meter.CreateObservableUpDownCounter("presence.registrations", () => One(o.Tally()?.Bindings), "{contact}",
+            "Registered contacts (bindings) of the users in memory.");
+
+        meter.CreateObservableCounter("presence.store.writes", () => One(o.Get<GroupCommitter>()?.WritesCommitted), "{write}",
+            "Writes that went through a committed transaction (conflicts included).");
+        meter.CreateObservableCounter("presence.store.write_conflicts", () => One(o.Get<GroupCommitter>()?.Conflicts), "{write}",
+            "Writes refused because the user's stored version had moved on (a second owner caught); the grain re-reads.");
+        meter.CreateObservableCounter("presence.store.failed_batches", () => One(o.Get<GroupCommitter>()?.BatchesFailed), "{batch}",
+            "Group-commit transactions the store failed; every request in them was answered 500.");
+
+        meter.CreateObservableCounter("presence.cluster.membership.changes", () => One(o.Get<MembershipAgent>()?.ViewsApplied), "{change}",
+            "New membership ring versions this process put in force (joins, leaves, deaths).");
+        meter.CreateObservableGauge("presence.cluster.membership.version", () => One(o.Get<MembershipAgent>()?.Ring.Version), "{version}",
+            "The membership ring version in force here; every member should show the same one.");
+        meter.CreateObservableGauge("presence.cluster.silos", () => One(o.Get<MembershipAgent>()?.Ring.Silos.Count), "{silo}",
+            "Active silos in the ring in force here.");
+        meter.CreateObservableUpDownCounter("presence.cluster.partitions.owned", o.PartitionsOwned, "{partition}",
+            "Partitions this silo owns in the ring in force (out of 4,096 across the cluster).");
+        meter.CreateObservableCounter("presence.cluster.partition.moves", o.PartitionMoves, "{partition}",
+            "Partitions this silo gained or lost as the ring changed.");
+        meter.CreateObservableCounter("presence.cluster.members.declared_dead", () => One(o.Get<MembershipAgent>()?.DeclaredDead), "{member}",
+            "Members this process declared dead because their lease ran out by the database's clock.");
+
+        meter.CreateObservableCounter("sip.proxy.forwards", o.ProxyForwards, "{message}",
+            "Requests and responses the stateless proxy (edge) forwarded.");
+        meter.CreateObservableCounter("sip.proxy.refusals", o.ProxyRefusals, "{request}",
+            "Requests the proxy answered itself instead of forwarding, by reason.");
+        meter.CreateObservableCounter("sip.proxy.drops", () => One(o.Proxy()?.Counters.Dropped), "{message}",
+            "Messages the proxy dropped: not addressed to it, or impossible to send on.");
+    }
+
+    private static IEnumerable<Measurement<long>> None => [];
+
+    // One measurement without attributes, or none when the part that counts it is not in this process.
+    private static IEnumerable<Measurement<long>> One(long? value) => value is { } v ? [new Measurement<long>(v)] : None;
+
+    // Resolved on each collection (a dictionary lookup): services may not exist yet at the first one, and a
+    // collection during shutdown finds the container gone, which is nothing to report.
+    private T? Get<T>() where T : class
+    {
+        try
+        {
+            return services.GetService<T>();
+        }
+        catch (ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    private global::Presence.Sip.Transactions.SipTransactionLayer? Layer() => Get<SipEndpointService>()?.Transactions;
+
+    // Only where users live: an edge has the tally's service but no grain to fill it.
+    private PresenceTally? Tally() => Get<GrainRuntime<PresentityGrain>>() is null ? null : Get<PresenceTally>();
+
+    private SipProxy? Proxy() => Get<SipProxy>() is { IsActive: true } proxy ? proxy : null;
+
+    private IReadOnlyList<StreamSipTransport> Streams()
+    {
+        try
+        {
+            return Get<SipEndpointService>()?.Transports.Streams ?? [];
+        }
+        catch (InvalidOperationException)
+        {
+            // Not started, or stopped.
+            return [];
+        }
+    }
+
+    private IEnumerable<Measurement<long>> SumStreams(Func<StreamSipTransport, long> read)
+    {
+        var streams = Streams();
+        return streams.Count == 0 ? None : [new Measurement<long>(streams.Sum(read))];
+    }
+
+    private IEnumerable<Measurement<long>> Responses()
+    {
+        if (Layer() is not { } layer)
+            yield break;
+        for (int c = 1; c <= 6; c++)
+            yield return new Measurement<long>(layer.Counters.ResponsesSent(c), new KeyValuePair<string, object?>(A.StatusClass, ClassNames[c - 1]));
+    }
+
+    private IEnumerable<Measurement<long>> RateLimited()
+    {
+        if (Get<SipEndpointService>()?.RateLimiter is not { } limiter)
+            yield break;
+        yield return new Measurement<long>(limiter.Refused, new KeyValuePair<string, object?>(A.RateLimitAction, "refused"));
+        yield return new Measurement<long>(limiter.Dropped, new KeyValuePair<string, object?>(A.RateLimitAction, "dropped"));
+    }
+
+    private IEnumerable<Measurement<long>> Transactions()
+    {
+        if (Layer() is not { } layer)
+            yield break;
+        yield return new Measurement<long>(layer.ServerTransactionCount, new KeyValuePair<string, object?>(A.TransactionSide, "server"));
+        yield return new Measurement<long>(layer.ClientTransactionCount, new KeyValuePair<string, object?>(A.TransactionSide, "client"));
+    }
+
+    private IEnumerable<Measurement<long>> Connections()
+    {
+        foreach (var group in Streams().GroupBy(s => s.Kind))
+        {
+            yield return new Measurement<long>(
+                group.Sum(s => s.ConnectionCount), new KeyValuePair<string, object?>(A.Transport, group.Key == SipTransportKind.Tls ? "tls" : "tcp"));
+        }
+    }
+
+    private IEnumerable<Measurement<long>> PartitionsOwned()
+    {
+        if (Get<MembershipAgent>() is { Role: MemberRole.Silo } agent)
+            yield return new Measurement<long>(agent.OwnedCount);
+    }
+
+    private IEnumerable<Measurement<long>> PartitionMoves()
+    {
+        if (Get<MembershipAgent>() is not { Role: MemberRole.Silo } agent)
+            yield break;
+        yield return new Measurement<long>(agent.PartitionsGained, new KeyValuePair<string, object?>(A.Direction, "gained"));
+        yield return new Measurement<long>(agent.PartitionsLost, new KeyValuePair<string, object?>(A.Direction, "lost"));
+    }
+
+    private IEnumerable<Measurement<long>> ProxyForwards()
+    {
+        if (Proxy() is not { } proxy)
+            yield break;
+        yield return new Measurement<long>(proxy.Counters.RequestsForwarded, new KeyValuePair<string, object?>(A.MessageType, "request"));
+        yield return new Measurement<long>(proxy.Counters.ResponsesForwarded, new KeyValuePair<string, object?>(A.MessageType, "response"));
+    }
+
+    private IEnumerable<Measurement<long>> ProxyRefusals()
+    {
+        if (Proxy() is not { } proxy)
+            yield break;
+        var c = proxy.Counters;
+        yield return new Measurement<long>(c.TooManyHops, new KeyValuePair<string, object?>(A.ProxyReason, "too_many_hops"));
+        yield return new Measurement<long>(c.Unavailable, new KeyValuePair<string, object?>(A.ProxyReason, "no_silo"));
+        yield return new Measurement<long>(c.BadFlowTokens, new KeyValuePair<string, object?>(A.ProxyReason, "bad_flow_token"));
+        yield return new Measurement<long>(c.FlowsFailed, new KeyValuePair<string, object?>(A.ProxyReason, "flow_failed"));
+    }
+}
