@@ -20,6 +20,8 @@ for trx in "$results"/*.trx; do
   passed=$((passed + $(get passed)))
   failed=$((failed + $(get failed)))
   skipped=$((skipped + $(get notExecuted)))
+  # Name what failed, so a CI log says which test without the .trx (which goes with the temporary directory).
+  grep -o '<UnitTestResult [^>]*outcome="Failed"[^>]*>' "$trx" | grep -o 'testName="[^"]*"' | sed 's/^testName=/FAILED: /' || true
 done
 echo "$passed passed, $failed failed, $skipped skipped"
 [ "$passed" -gt 0 ] || { echo "No test ran." >&2; exit 1; }
