@@ -50,7 +50,7 @@ public sealed class ApiClient : IDisposable
             using var response = await _http.SendAsync(request, token);
             string text = await response.Content.ReadAsStringAsync(token);
             if (!response.IsSuccessStatusCode)
-                throw CliFailure.FromResponse(response.StatusCode, text, _hasToken);
+                throw CliFailure.FromResponse(response.StatusCode, response.ReasonPhrase, text, _hasToken);
             return new ApiResponse(text);
         }, ct);
     }
@@ -65,7 +65,7 @@ public sealed class ApiClient : IDisposable
             if (response.IsSuccessStatusCode)
                 return response;
             using (response)
-                throw CliFailure.FromResponse(response.StatusCode, await response.Content.ReadAsStringAsync(token), _hasToken);
+                throw CliFailure.FromResponse(response.StatusCode, response.ReasonPhrase, await response.Content.ReadAsStringAsync(token), _hasToken);
         }, ct);
 
     /// <summary>

@@ -12,7 +12,7 @@ public sealed class CliFailure(int exitCode, string message) : Exception(message
     public int ExitCode { get; } = exitCode;
 
     /// <summary>The server answered, but not with a 2xx: 404 is "not found", other 4xx "refused", 5xx "unavailable".</summary>
-    public static CliFailure FromResponse(HttpStatusCode status, string body, bool sentToken)
+    public static CliFailure FromResponse(HttpStatusCode status, string? reason, string body, bool sentToken)
     {
         int code = (int)status;
         int exit = code switch
@@ -22,7 +22,7 @@ public sealed class CliFailure(int exitCode, string message) : Exception(message
             _ => ExitCodes.Unavailable,
         };
         string detail = ProblemOf(body) ?? (code == 404 ? "no such thing here" : "no explanation given");
-        string message = $"server said {code} {Reason(status)}: {detail}";
+        string message = $"server said {code} {(string.IsNullOrWhiteSpace(reason) ? status.ToString() : reason)}: {detail}";
         if (code == 401 && !sentToken)
             message += " (no token given: use --token, --token-file or PRESENCE_TOKEN)";
         return new CliFailure(exit, message);
@@ -46,16 +46,4 @@ public sealed class CliFailure(int exitCode, string message) : Exception(message
             return null;
         }
     }
-
-    private static string Reason(HttpStatusCode status) => status switch
-    {
-        HttpStatusCode.BadRequest => "Bad Request",
-        HttpStatusCode.Unauthorized => "Unauthorized",
-        HttpStatusCode.Forbidden => "Forbidden",
-        HttpStatusCode.NotFound => "Not Found",
-        HttpStatusCode.Conflict => "Conflict",
-        HttpStatusCode.InternalServerError => "Internal Server Error",
-        HttpStatusCode.ServiceUnavailable => "Service Unavailable",
-        _ => status.ToString(),
-    };
 }
