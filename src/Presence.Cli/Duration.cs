@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 
@@ -36,6 +37,14 @@ public static class Duration
         value = TimeSpan.FromMilliseconds(total);
         return true;
     }
+
+    /// <summary>A --timeout option: a wrong duration is a usage error.</summary>
+    public static Option<TimeSpan?> TimeoutOption(string description) => new("--timeout")
+    {
+        Description = description,
+        HelpName = "duration",
+        CustomParser = ParseOption,
+    };
 
     /// <summary>The parser of a duration option: a wrong value is a usage error that shows the syntax.</summary>
     public static TimeSpan? ParseOption(ArgumentResult result)

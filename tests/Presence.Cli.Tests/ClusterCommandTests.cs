@@ -8,8 +8,8 @@ namespace Presence.Cli.Tests;
 /// presencectl cluster against a single process: it says plainly that there is no cluster, and a drain gets the
 /// server's 409. (The clustered drain itself is tested in Presence.Server.Tests' ClusterTests.)
 /// </summary>
-[Collection(CliServerCollection.Name)]
-public sealed class ClusterCommandTests(CliServerFixture fixture)
+[Collection(ServerCollection.Name)]
+public sealed class ClusterCommandTests(ServerFixture fixture)
 {
     private ServerProcess Server => fixture.Server;
 

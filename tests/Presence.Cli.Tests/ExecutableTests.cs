@@ -5,8 +5,8 @@ using Presence.Server.Tests.Infrastructure;
 namespace Presence.Cli.Tests;
 
 /// <summary>The presencectl executable itself, as a script runs it: its exit status and its streams.</summary>
-[Collection(CliServerCollection.Name)]
-public sealed class ExecutableTests(CliServerFixture fixture)
+[Collection(ServerCollection.Name)]
+public sealed class ExecutableTests(ServerFixture fixture)
 {
     [Fact]
     public async Task The_executable_exits_with_the_documented_codes_and_reads_its_environment()

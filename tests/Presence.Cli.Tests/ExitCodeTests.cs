@@ -8,8 +8,8 @@ namespace Presence.Cli.Tests;
 /// The exit codes and messages scripts rely on: each failure is one line on stderr, nothing on stdout, and the
 /// documented code.
 /// </summary>
-[Collection(CliServerCollection.Name)]
-public sealed class ExitCodeTests(CliServerFixture fixture)
+[Collection(ServerCollection.Name)]
+public sealed class ExitCodeTests(ServerFixture fixture)
 {
     private ServerProcess Server => fixture.Server;
 

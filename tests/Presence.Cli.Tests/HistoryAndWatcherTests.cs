@@ -6,8 +6,8 @@ using Presence.Server.Tests.Infrastructure;
 namespace Presence.Cli.Tests;
 
 /// <summary>presencectl history, watchers and rules against state made through the API and by a SIP watcher.</summary>
-[Collection(CliServerCollection.Name)]
-public sealed class HistoryAndWatcherTests(CliServerFixture fixture)
+[Collection(ServerCollection.Name)]
+public sealed class HistoryAndWatcherTests(ServerFixture fixture)
 {
     private ServerProcess Server => fixture.Server;
 

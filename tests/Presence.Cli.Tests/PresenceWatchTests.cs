@@ -5,8 +5,8 @@ using Presence.Server.Tests.Infrastructure;
 namespace Presence.Cli.Tests;
 
 /// <summary>presencectl presence watch follows the live stream: the presence now, then every change.</summary>
-[Collection(CliServerCollection.Name)]
-public sealed class PresenceWatchTests(CliServerFixture fixture)
+[Collection(ServerCollection.Name)]
+public sealed class PresenceWatchTests(ServerFixture fixture)
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(15);
 

@@ -5,8 +5,8 @@ using Presence.Server.Tests.Infrastructure;
 namespace Presence.Cli.Tests;
 
 /// <summary>presencectl dnd, alternatives and voicemail: each change shows in the user's presence.</summary>
-[Collection(CliServerCollection.Name)]
-public sealed class SettingsCommandTests(CliServerFixture fixture)
+[Collection(ServerCollection.Name)]
+public sealed class SettingsCommandTests(ServerFixture fixture)
 {
     private ServerProcess Server => fixture.Server;
 

@@ -5,8 +5,8 @@ using Presence.Server.Tests.Infrastructure;
 namespace Presence.Cli.Tests;
 
 /// <summary>presencectl users against the real server: every change is read back through the API.</summary>
-[Collection(CliServerCollection.Name)]
-public sealed class UsersCommandTests(CliServerFixture fixture)
+[Collection(ServerCollection.Name)]
+public sealed class UsersCommandTests(ServerFixture fixture)
 {
     private ServerProcess Server => fixture.Server;
 

@@ -21,12 +21,7 @@ public static class DrainCommand
             Required = true,
             CustomParser = GlobalOptions.ParseServer,
         };
-        var timeout = new Option<TimeSpan?>("--timeout")
-        {
-            Description = $"Give up waiting after this long, exit 5; the drain goes on ({Duration.Syntax}) [default: 10m]",
-            HelpName = "duration",
-            CustomParser = Duration.ParseOption,
-        };
+        var timeout = Duration.TimeoutOption($"Give up waiting after this long, exit 5; the drain goes on ({Duration.Syntax}) [default: 10m]");
         var command = new Command(
             "drain",
             "Make a silo leave gracefully: it hands its partitions to the others, then only forwards. Shows the progress " +

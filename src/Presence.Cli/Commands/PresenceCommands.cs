@@ -36,12 +36,7 @@ public static class PresenceCommands
             if (r.GetValueOrDefault<int?>() is < 1)
                 r.AddError("--count is at least 1.");
         });
-        var timeout = new Option<TimeSpan?>("--timeout")
-        {
-            Description = $"Stop after this long ({Duration.Syntax})",
-            HelpName = "duration",
-            CustomParser = Duration.ParseOption,
-        };
+        var timeout = Duration.TimeoutOption($"Stop after this long ({Duration.Syntax})");
         var command = new Command(
             "watch",
             "Print a user's presence now, then a line on every change, until Ctrl+C, --count or --timeout (all exit 0). " +
