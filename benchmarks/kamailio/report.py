@@ -78,6 +78,9 @@ def main():
            f"- `{fanout_desc}`: an open loop; NOTIFYs/s follows the offered load while a server keeps up, so the "
            "latency is the figure to compare.",
            f"- `{subscribe_desc}`: a closed loop; SUBSCRIBE → first NOTIFY, as fast as the server answers.", "",
+           "LoadGen matches Kamailio's NOTIFYs as it matches ours: presence_xml relays the published PIDF, so the "
+           "change markers LoadGen puts in it (the alternative contact, the do-not-disturb note) come back in the "
+           "NOTIFY body; no run below has unattributed NOTIFYs unless its errors say so.", "",
            "NOTIFYs/s: NOTIFYs matched to their change per second. Latency: change sent → NOTIFY received, ms. "
            "Errors: LoadGen's count (failed requests, missing or unexplained NOTIFYs).", ""]
 
