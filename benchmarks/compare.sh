@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# The side-by-side with Kamailio 5.6's presence modules (issue 7): one command.
+#
+#   benchmarks/compare.sh
+#
+# Builds the server and LoadGen (Release), starts a throwaway PostgreSQL, then for $ROUNDS rounds runs the same
+# LoadGen workloads against four targets, each started fresh (fresh database) on loopback and stopped after:
+#   ours-sqlite       Presence.Server on its embedded SQLite store (the default; durable)
+#   ours-postgres     Presence.Server on PostgreSQL (durable)
+#   kamailio-durable  benchmarks/kamailio/presence.cfg with PostgreSQL write-through
+#   kamailio-memory   the same configuration without a database
+# The targets' order rotates from round to round so that none always runs first. Writes
+# benchmarks/results/DATE-kamailio.md and two PNG plots beside it. Needs benchmarks/install-bench-deps.sh.
+#
+# Settings (environment): ROUNDS (3), FANOUT_RATE (100 PUBLISH/s), FANOUT_WATCHERS (1,10,40), FANOUT_DURATION
+# (20s), SUB_USERS (1000), SUB_WATCHERS (10), SUB_CONCURRENCY (100), TARGETS (all four), KAM_CHILDREN (8),
+# PG_PORT (35432), SIP_PORT (35060), HTTP_PORT (38080), OUT (benchmarks/results), KEEP=1 keeps the work dir.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROUNDS="${ROUNDS:-3}"
+FANOUT_RATE="${FANOUT_RATE:-100}"
+FANOUT_WATCHERS="${FANOUT_WATCHERS:-1,10,40}"
+FANOUT_DURATION="${FANOUT_DURATION:-20s}"
+SUB_USERS="${SUB_USERS:-1000}"
+SUB_WATCHERS="${SUB_WATCHERS:-10}"
+SUB_CONCURRENCY="${SUB_CONCURRENCY:-100}"
+TARGETS="${TARGETS:-ours-sqlite ours-postgres kamailio-durable kamailio-memory}"
+KAM_CHILDREN="${KAM_CHILDREN:-8}"
+PG_PORT="${PG_PORT:-35432}"
+SIP_PORT="${SIP_PORT:-35060}"
+HTTP_PORT="${HTTP_PORT:-38080}"
+OUT="${OUT:-$ROOT/benchmarks/results}"
+DATE="$(date -u +%F)"
+WORK="$(mktemp -d /tmp/presence-compare.XXXXXX)"
+SERVER_DLL="$ROOT/src/Presence.Server/bin/Release/net10.0/Presence.Server.dll"
+LOADGEN_DLL="$ROOT/benchmarks/Presence.LoadGen/bin/Release/net10.0/Presence.LoadGen.dll"
+KAM_CFG="$ROOT/benchmarks/kamailio/presence.cfg"
+KAM_SQL=/usr/share/kamailio/postgres
+RESULTS="$WORK/results.tsv"
+
+for tool in kamailio gnuplot jq python3 runuser; do
+  command -v "$tool" >/dev/null || { echo "$tool is missing: run benchmarks/install-bench-deps.sh as root" >&2; exit 2; }
+done
+[ -f "$KAM_SQL/presence-create.sql" ] || { echo "kamailio-postgres-modules is missing: run benchmarks/install-bench-deps.sh" >&2; exit 2; }
+PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
+[ -n "$PG_BIN" ] || { echo "PostgreSQL is missing: run benchmarks/install-bench-deps.sh" >&2; exit 2; }
+
+# PostgreSQL refuses to run as root: its tools run as the Debian package's postgres user then.
+as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+psql_pg() { PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qX "$@"; }
+
+TARGET_PID=""
+PG_STARTED=0
+
+stop_target() {
+  [ -n "$TARGET_PID" ] || return 0
+  if kill -0 "$TARGET_PID" 2>/dev/null; then
+    kill -TERM "$TARGET_PID" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$TARGET_PID" 2>/dev/null || break; sleep 0.25; done
+    kill -0 "$TARGET_PID" 2>/dev/null && kill -KILL "$TARGET_PID" 2>/dev/null || true
+  fi
+  wait "$TARGET_PID" 2>/dev/null || true
+  TARGET_PID=""
+}
+
+cleanup() {
+  stop_target
+  if [ "$PG_STARTED" = 1 ]; then as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  if [ "${KEEP:-0}" = 1 ]; then echo "Work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+echo "Building the server and LoadGen (Release)..."
+dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
+dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
+
+echo "Starting PostgreSQL on 127.0.0.1:$PG_PORT..."
+mkdir -p "$WORK/pg"
+[ "$(id -u)" -eq 0 ] && chown postgres "$WORK" "$WORK/pg"
+as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+PG_STARTED=1
+as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w \
+  -o "-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1" start >/dev/null
+
+# A fresh database for each run: no target sees another's or an earlier run's state.
+fresh_db() {
+  local name="$1"
+  psql_pg -d postgres -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
+  if [ "$name" = kamailio ]; then
+    local part
+    for part in standard presence usrloc; do psql_pg -d kamailio -f "$KAM_SQL/$part-create.sql" >/dev/null; done
+  fi
+}
+
+udp_listening() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
+
+# Starts TARGET on SIP_PORT with state under DIR and waits until it serves (bounded).
+start_target() {
+  local target="$1" dir="$2"
+  mkdir -p "$dir"
+  local ours=(--Sip:ListenAddress=127.0.0.1 "--Sip:UdpPort=$SIP_PORT" "--Sip:TcpPort=$SIP_PORT" --Sip:TlsPort=0
+    "--Http:Urls=http://127.0.0.1:$HTTP_PORT" --Auth:Enabled=false --Sip:RateLimit:Enabled=false
+    "--Presence:DatabasePath=$dir/p.db" --Logging:LogLevel:Default=Warning)
+  local kam=(-DD -E -f "$KAM_CFG" -m 1024 -M 32 -Y "$dir" -w "$dir" -A "LISTEN=udp:127.0.0.1:$SIP_PORT" -A "CHILDREN=$KAM_CHILDREN")
+  case "$target" in
+    ours-sqlite) (cd "$dir" && exec dotnet "$SERVER_DLL" "${ours[@]}" >"$dir/server.log" 2>&1 </dev/null) & ;;
+    ours-postgres)
+      fresh_db presence
+      (cd "$dir" && exec dotnet "$SERVER_DLL" "${ours[@]}" --Presence:Store=postgres \
+        "--Presence:ConnectionString=Host=127.0.0.1;Port=$PG_PORT;Database=presence;Username=postgres" \
+        >"$dir/server.log" 2>&1 </dev/null) & ;;
+    kamailio-durable)
+      fresh_db kamailio
+      (exec kamailio "${kam[@]}" -A DURABLE -A "DBURL=\"postgres://postgres@127.0.0.1:$PG_PORT/kamailio\"" \
+        >"$dir/server.log" 2>&1 </dev/null) & ;;
+    kamailio-memory) (exec kamailio "${kam[@]}" >"$dir/server.log" 2>&1 </dev/null) & ;;
+    *) echo "unknown target $target" >&2; return 1 ;;
+  esac
+  TARGET_PID=$!
+  for _ in $(seq 1 240); do
+    if ! kill -0 "$TARGET_PID" 2>/dev/null; then echo "$target exited; its log:" >&2; tail -20 "$dir/server.log" >&2; return 1; fi
+    if [[ "$target" == ours-* ]]; then
+      curl -fsS "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1 && udp_listening "$SIP_PORT" && return 0
+    else
+      # Kamailio binds before it forks its workers; give them a moment after the socket appears.
+      udp_listening "$SIP_PORT" && { sleep 1; return 0; }
+    fi
+    sleep 0.25
+  done
+  echo "$target did not serve within 60 s" >&2
+  return 1
+}
+
+# Runs one workload against the running target; appends a row to the results.
+run_load() {
+  local round="$1" target="$2" workload="$3" dir="$4"
+  shift 4
+  local out="$dir/out" rc=0
+  mkdir -p "$out"
+  timeout 600 dotnet "$LOADGEN_DLL" "$workload" --server "127.0.0.1:$SIP_PORT" --progress none --out "$out" "$@" \
+    >"$dir/loadgen.log" 2>&1 || rc=$?
+  local json; json="$(ls "$out"/*.json 2>/dev/null | head -1 || true)"
+  if [ -z "$json" ]; then
+    echo "  $target $workload: no result (exit $rc); log tail:" >&2; tail -5 "$dir/loadgen.log" >&2
+    printf '%s\t%s\t%s\tnan\tnan\tnan\tnan\t%s\n' "$round" "$target" "$workload" "$rc" >>"$RESULTS"
+    return 0
+  fi
+  jq -r --arg r "$round" --arg t "$target" --arg w "$workload" --arg rc "$rc" \
+    '[$r, $t, $w, .notifies.matchedPerSecond, .changeToNotify.p50Ms, .changeToNotify.p99Ms, .errors, $rc] | @tsv' \
+    "$json" >>"$RESULTS"
+  cp "$json" "$WORK/json-r$round-$target-$workload.json"
+  tail -1 "$RESULTS" | awk -F'\t' '{printf "  %-17s %-9s %9.0f NOTIFY/s  p50 %7.2f ms  p99 %8.2f ms  errors %s\n", $2, $3, $4, $5, $6, $7}'
+}
+
+LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+read -r -a target_list <<<"$TARGETS"
+n=${#target_list[@]}
+for round in $(seq 1 "$ROUNDS"); do
+  echo "Round $round of $ROUNDS"
+  for i in $(seq 0 $((n - 1))); do
+    target="${target_list[$(((i + round - 1) % n))]}"
+    for workload in fanout subscribe; do
+      dir="$WORK/r$round/$target/$workload"
+      if ! start_target "$target" "$dir"; then
+        printf '%s\t%s\t%s\tnan\tnan\tnan\tnan\tstart\n' "$round" "$target" "$workload" >>"$RESULTS"
+        stop_target
+        continue
+      fi
+      if [ "$workload" = fanout ]; then
+        run_load "$round" "$target" fanout "$dir" --watchers "$FANOUT_WATCHERS" --rate "$FANOUT_RATE" --duration "$FANOUT_DURATION"
+      else
+        run_load "$round" "$target" subscribe "$dir" --users "$SUB_USERS" --watchers "$SUB_WATCHERS" --concurrency "$SUB_CONCURRENCY"
+      fi
+      stop_target
+    done
+  done
+done
+LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
+
+mkdir -p "$OUT"
+COMMAND="ROUNDS=$ROUNDS FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
+MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/{print $2}') GiB; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(dotnet --version | sed 's/^/.NET SDK /'); $(kamailio -v | head -1 | sed 's/^version: //'); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'); git $(git -C "$ROOT" rev-parse --short HEAD)"
+python3 "$ROOT/benchmarks/kamailio/report.py" "$RESULTS" "$OUT/$DATE-kamailio" "$COMMAND" "$MACHINE" \
+  "fanout --watchers $FANOUT_WATCHERS --rate $FANOUT_RATE --duration $FANOUT_DURATION" \
+  "subscribe --users $SUB_USERS --watchers $SUB_WATCHERS --concurrency $SUB_CONCURRENCY"
+gnuplot "$OUT/$DATE-kamailio.gp"
+rm -f "$OUT/$DATE-kamailio.gp" "$OUT/$DATE-kamailio-plot.dat"
+echo "Written: $OUT/$DATE-kamailio.md, $OUT/$DATE-kamailio-notifies.png, $OUT/$DATE-kamailio-p99.png"
