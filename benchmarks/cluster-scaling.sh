@@ -26,8 +26,10 @@ for silos in 1 2 3; do
     esac
     echo "== $silos silo(s), $workload"
     dotnet "$LOADGEN" "${args[@]}" --server "127.0.0.1:$EDGE_PORT" --run-id "s${silos}${workload:0:3}" --out "$OUT/$silos-silos" 2>&1 | tail -25 \
-      | tee "$OUT/$silos-silos-$workload.txt"
+      | tee "$OUT/$silos-silos-$workload.txt" || true  # LoadGen exits 1 when a run had errors; the table says which
   done
+  # Keep the members' logs with the results: an error in a table is explained there.
+  mkdir -p "$OUT/$silos-silos/logs" && cp "$CLUSTER_DIR"/logs/*.log "$OUT/$silos-silos/logs/" 2>/dev/null || true
   bash "$ROOT/cluster-config/local-cluster.sh" stop >/dev/null
 done
 echo "Results in $OUT"

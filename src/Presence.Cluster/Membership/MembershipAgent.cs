@@ -97,17 +97,25 @@ public sealed partial class MembershipAgent : IPartitionOwnership, IAsyncDisposa
         if (_left || Interlocked.Read(ref _incarnation) == 0)
             return;
         _leaving = true;
-        try
+        while (true)
         {
-            await ChangeStatusAsync(MemberStatus.Leaving, ct).ConfigureAwait(false);
-            await RefreshAsync(ct).ConfigureAwait(false);
-            var version = await ChangeStatusAsync(MemberStatus.Left, ct).ConfigureAwait(false);
-            _left = true;
-            MembershipLog.Left(_logger, _options.ClusterId, version);
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException || !ct.IsCancellationRequested)
-        {
-            MembershipLog.TableFailed(_logger, ex);
+            try
+            {
+                await ChangeStatusAsync(MemberStatus.Leaving, ct).ConfigureAwait(false);
+                // Applies the view without this silo: its grains are released and flushed, drained is marked.
+                await RefreshAsync(ct).ConfigureAwait(false);
+                var version = await ChangeStatusAsync(MemberStatus.Left, ct).ConfigureAwait(false);
+                _left = true;
+                MembershipLog.Left(_logger, _options.ClusterId, version);
+                return;
+            }
+            catch (Exception ex) when (!ct.IsCancellationRequested)
+            {
+                // A busy or briefly unreachable database must not leave the silo half gone: try again until the
+                // caller's deadline (Cluster:LeaveTimeout); past it, the lease running out ends the same way.
+                MembershipLog.TableFailed(_logger, ex);
+                await Task.Delay(200, ct).ConfigureAwait(false);
+            }
         }
     }
 

@@ -30,6 +30,9 @@ public sealed class PostgresMembershipTable : IAsyncDisposable
         // Membership statements must not queue behind a busy pool of store writes: a lease renewal that
         // waits for a connection is a lease that runs out.
         builder.ConnectionStringBuilder.Pooling = true;
+        // A renewal, a probe, a change and the LISTEN connection at most at once: a few connections suffice, and
+        // every member's are counted against PostgreSQL's max_connections.
+        builder.ConnectionStringBuilder.MaxPoolSize = 4;
         builder.ConnectionStringBuilder.Timeout = 5;
         builder.ConnectionStringBuilder.CommandTimeout = 5;
         _dataSource = builder.Build();

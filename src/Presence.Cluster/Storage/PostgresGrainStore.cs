@@ -19,6 +19,9 @@ public sealed class PostgresGrainStore : IGrainStore
     // string says otherwise, e.g. "Max Auto Prepare=0" behind a pooler that cannot keep prepared statements.
     private const int DefaultMaxAutoPrepare = 16;
 
+    /// <summary>Connections one silo's store may hold at once unless the connection string says otherwise.</summary>
+    public const int DefaultMaxPoolSize = 20;
+
     // A batch that PostgreSQL aborted to break a deadlock is run again at most this many times in all.
     private const int MaxAttempts = 3;
 
@@ -64,6 +67,14 @@ public sealed class PostgresGrainStore : IGrainStore
         if (!SetsMaxAutoPrepare(connectionString))
         {
             settings.MaxAutoPrepare = DefaultMaxAutoPrepare;
+        }
+
+        // Npgsql's default pool (100) is PostgreSQL's default max_connections: a burst of reads on one silo
+        // would take every connection the cluster has ("53300: sorry, too many clients already") and fail
+        // requests on every silo. Past this many, reads wait for a connection instead; a batch of writes needs one.
+        if (!Sets(connectionString, "MaxPoolSize", "MaximumPoolSize"))
+        {
+            settings.MaxPoolSize = DefaultMaxPoolSize;
         }
 
         // Logged instead of the connection string, which may carry a password.
@@ -207,6 +218,13 @@ public sealed class PostgresGrainStore : IGrainStore
     }
 
     /// <summary>Whether the connection string itself sets Max Auto Prepare, to any value, zero included.</summary>
+    /// <summary>True when the connection string names one of <paramref name="keywords"/> (spaces and case ignored).</summary>
+    internal static bool Sets(string connectionString, params string[] keywords)
+    {
+        var keys = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>();
+        return keys.Any(key => keywords.Any(k => key.Replace(" ", "", StringComparison.Ordinal).Equals(k, StringComparison.OrdinalIgnoreCase)));
+    }
+
     internal static bool SetsMaxAutoPrepare(string connectionString)
     {
         // Npgsql's own builder answers every keyword it knows as present, so the keys are read with the

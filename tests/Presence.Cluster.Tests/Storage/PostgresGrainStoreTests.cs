@@ -32,6 +32,24 @@ public sealed class PostgresGrainStoreTests(PostgresServer server) : GrainStoreC
     }
 
     [Fact]
+    public async Task A_burst_of_reads_waits_for_pooled_connections_instead_of_exhausting_the_server()
+    {
+        // 300 reads at once: with Npgsql's default pool of 100 they would take every connection PostgreSQL
+        // allows (max_connections 100 by default) and fail with 53300; the store's own cap makes them queue.
+        var store = Own(CreateStore());
+        await store.InitializeAsync(CancellationToken.None);
+        await store.WriteAsync([new GrainWrite("t", "k", 0, [new StoredItem("a", "b", [1])], [], null, [])], CancellationToken.None);
+
+        var reads = await Task.WhenAll(Enumerable.Range(0, 300).Select(_ => Task.Run(() => store.ReadAsync("t", "k", CancellationToken.None))));
+
+        Assert.All(reads, snapshot => Assert.Equal(1, snapshot!.Version));
+        await using var connection = new NpgsqlConnection(_connectionString);
+        await connection.OpenAsync();
+        await using var count = new NpgsqlCommand("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()", connection);
+        Assert.InRange((long)(await count.ExecuteScalarAsync())!, 1, PostgresGrainStore.DefaultMaxPoolSize + 1);
+    }
+
+    [Fact]
     public async Task Silos_starting_together_migrate_the_schema_once()
     {
         var stores = Enumerable.Range(0, 6).Select(_ => Own(CreateStore())).ToArray();

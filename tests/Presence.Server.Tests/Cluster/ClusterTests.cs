@@ -168,6 +168,40 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         Assert.Equal(2, presence.GetProperty("publications").GetInt32());
     }
 
+    [Fact]
+    public async Task A_frozen_silo_that_thaws_fences_itself_rejoins_and_never_serves_what_it_held_in_memory()
+    {
+        await using var cluster = await LocalCluster.CreateAsync(postgres);
+        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"), cluster.StartSiloAsync("silo3"));
+        await cluster.WaitForRingAsync();
+        var alice = UserOwnedBy(cluster, "silo1", "alice");
+        await using var aliceUa = new TestUserAgent(cluster.Silos["silo1"].Port, User(alice));
+        Assert.Equal(200, (await aliceUa.PublishAsync(Pidf, Document(alice, "before the freeze"))).StatusCode);
+
+        // Frozen with Alice active in its memory; the others declare it dead and take her over from the store.
+        await cluster.SignalAsync("silo1", "STOP");
+        aliceUa.ServerPort = cluster.Silos[cluster.OwnerOf(alice, ["silo2", "silo3"])].Port;
+        var frozenAt = System.Diagnostics.Stopwatch.StartNew();
+        while ((await aliceUa.PublishAsync(Pidf, Document(alice, "while it was frozen"))).StatusCode == 503)
+        {
+            Assert.True(frozenAt.Elapsed < TimeSpan.FromSeconds(10), "nobody took Alice over from the frozen silo");
+            await Task.Delay(50);
+        }
+
+        // Thawed: its lease is long gone, so it serves nothing, finds itself dead, drops its grains and joins again.
+        await cluster.SignalAsync("silo1", "CONT");
+        await cluster.WaitForRingAsync(TimeSpan.FromSeconds(30));
+        Assert.Contains("joining again as a new one", cluster.Silos["silo1"].Output, StringComparison.Ordinal);
+        using var api = cluster.Silos["silo1"].CreateApiClient();
+        var presence = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice)}/presence");
+        Assert.Equal("while it was frozen", presence.GetProperty("note").GetString());
+        aliceUa.ServerPort = cluster.Silos["silo1"].Port;
+        Assert.Equal(200, (await aliceUa.PublishAsync(Pidf, Document(alice, "after the thaw"))).StatusCode);
+        presence = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice)}/presence");
+        Assert.Equal("after the thaw", presence.GetProperty("note").GetString());
+        output.WriteLine($"write conflicts per silo: {string.Join(", ", await ConflictsAsync(cluster))}");
+    }
+
     internal static string User(string aor) => aor[4..aor.IndexOf('@')];
 
     internal static string UserOwnedBy(LocalCluster cluster, string silo, string prefix)

@@ -60,6 +60,14 @@ internal sealed class LocalCluster : IAsyncDisposable
         await silo.DisposeAsync();
     }
 
+    /// <summary>SIGSTOP or SIGCONT: a silo frozen as by a long GC pause or a suspended VM, then thawed.</summary>
+    public async Task SignalAsync(string name, string signal)
+    {
+        using var kill = System.Diagnostics.Process.Start("kill", [$"-{signal}", _silos[name].ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+        Assert.Equal(0, kill.ExitCode);
+    }
+
     /// <summary>Starts a killed silo again under the same name (a new incarnation, the same share of the ring).</summary>
     public Task<ServerProcess> RestartAsync(string name) => StartSiloAsync(name);
 

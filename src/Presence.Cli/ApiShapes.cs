@@ -1,0 +1,52 @@
+namespace Presence.Cli;
+
+// The JSON the HTTP API answers with, as far as presencectl reads it (System.Text.Json's web defaults:
+// camelCase, case-insensitive). The server's own types live in Presence.Server; the CLI does not depend on it,
+// so these follow src/Presence.Server/Http/*Json*.cs and Cluster/ClusterApi.cs by name.
+
+public sealed record UserView(string Aor, bool Disabled, IReadOnlyList<string>? Groups, DateTimeOffset CreatedAt, DateTimeOffset ChangedAt);
+
+public sealed record PresenceView(
+    string Aor,
+    string Status,
+    string Basic,
+    string? Note,
+    IReadOnlyList<ContactView>? Contacts,
+    IReadOnlyList<RegistrationView>? Registrations,
+    IReadOnlyList<AlternativeContact>? AlternativeContacts,
+    string? Voicemail,
+    IReadOnlyList<string>? Activities,
+    DoNotDisturbView? DoNotDisturb,
+    int Publications,
+    int Watchers);
+
+public sealed record ContactView(string Uri, double Priority, bool Registered);
+
+public sealed record RegistrationView(string Contact, int ExpiresIn, double Q);
+
+/// <summary>Read back in a presence, and sent as it is to PUT /api/users/{user}/alternative-contacts.</summary>
+public sealed record AlternativeContact(string Uri, double Priority);
+
+public sealed record DoNotDisturbView(bool Active, string? Comment);
+
+public sealed record HistoryView(DateTimeOffset At, string Status, string? Note, string Cause);
+
+public sealed record WatcherView(string Watcher, string State, string Decision, int ExpiresIn);
+
+public sealed record RuleView(string Watcher, string Action);
+
+public sealed record ClusterView(
+    bool Clustered,
+    string? Self,
+    string? Role,
+    long Version,
+    bool Fenced,
+    bool Leaving,
+    bool HasLeft,
+    int OwnedPartitions,
+    int PendingHandovers,
+    IReadOnlyList<MemberView>? Members);
+
+public sealed record MemberView(string Silo, long Incarnation, string Role, string Status, string Sip, string Http, DateTimeOffset LeaseExpires, int Partitions);
+
+public sealed record DrainView(bool Draining, int OwnedPartitions);

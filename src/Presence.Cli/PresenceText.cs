@@ -1,0 +1,41 @@
+using System.Globalization;
+
+namespace Presence.Cli;
+
+/// <summary>How a user's presence reads on a terminal: one summary line, or the whole picture for presence get.</summary>
+public static class PresenceText
+{
+    /// <summary>"sip:alice@example.com donotdisturb (closed): On holiday"; the same line for every change in a watch.</summary>
+    public static string Summary(PresenceView p) =>
+        $"{p.Aor} {p.Status} ({p.Basic})" + (string.IsNullOrEmpty(p.Note) ? string.Empty : ": " + OneLine(p.Note));
+
+    public static void Details(PresenceView p, TextWriter output)
+    {
+        var fields = new FieldList()
+            .Add("user", p.Aor)
+            .Add("status", $"{p.Status} ({p.Basic})");
+        if (!string.IsNullOrEmpty(p.Note))
+            fields.Add("note", OneLine(p.Note));
+        fields.Add("do not disturb", p.DoNotDisturb is { Active: true } dnd
+            ? "on" + (string.IsNullOrEmpty(dnd.Comment) ? string.Empty : ": " + OneLine(dnd.Comment))
+            : "off");
+        if (p.Activities is { Count: > 0 } activities)
+            fields.Add("activities", string.Join(", ", activities));
+        fields
+            .Add("registrations", p.Registrations is { Count: > 0 } registrations
+                ? string.Join("\n", registrations.Select(r => $"{r.Contact} (q={Number(r.Q)}, expires in {r.ExpiresIn} s)"))
+                : "none")
+            .Add("alternatives", p.AlternativeContacts is { Count: > 0 } alternatives
+                ? string.Join("\n", alternatives.Select(a => $"{a.Uri} (q={Number(a.Priority)})"))
+                : "none")
+            .Add("voicemail", p.Voicemail ?? "none")
+            .Add("publications", p.Publications.ToString(CultureInfo.InvariantCulture))
+            .Add("watchers", p.Watchers.ToString(CultureInfo.InvariantCulture))
+            .WriteTo(output);
+    }
+
+    public static string Number(double value) => value.ToString("0.###", CultureInfo.InvariantCulture);
+
+    // A note may hold newlines (PIDF allows them); a summary stays on one line.
+    private static string OneLine(string text) => text.ReplaceLineEndings(" ");
+}
