@@ -76,7 +76,19 @@ internal sealed class HeadlessChromium : IDisposable
         }
     }
 
-    public string Text(string css) => Driver.FindElement(By.CssSelector(css)).Text;
+    // The page re-renders its tables every second, so an element found in one call may be gone by the next: text is
+    // read in one script, in one turn of the page's event loop.
+
+    /// <summary>The rendered text of the first element <paramref name="css"/> selects.</summary>
+    public string Text(string css) =>
+        Driver.ExecuteScript("const e = document.querySelector(arguments[0]); return e ? e.innerText : null;", css) as string
+        ?? throw new NoSuchElementException("Nothing on the page matches " + css);
+
+    /// <summary>The rendered text (or, with <paramref name="attribute"/>, that attribute) of every element <paramref name="css"/> selects.</summary>
+    public IReadOnlyList<string> Texts(string css, string? attribute = null) =>
+        (Driver.ExecuteScript(
+            "const name = arguments[1]; return Array.from(document.querySelectorAll(arguments[0]), e => name ? e.getAttribute(name) : e.innerText);",
+            css, attribute ?? string.Empty) as IEnumerable<object?> ?? []).Select(o => o?.ToString() ?? string.Empty).ToList();
 
     public string PageText()
     {
