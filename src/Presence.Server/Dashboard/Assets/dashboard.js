@@ -52,6 +52,8 @@
   }
 
   function start(token) {
+    stopPolling();
+    stopWatching();
     state.token = token;
     state.needHistory = true;
     state.series.clear();
@@ -62,15 +64,28 @@
     poll();
   }
 
-  class Unauthorized extends Error {}
+  // A 401 says which token it refused: an answer to a call made with a token since replaced changes nothing.
+  class Unauthorized extends Error {
+    constructor(token) {
+      super('The token was refused.');
+      this.token = token;
+    }
+  }
+
+  function refused(e) {
+    if (!(e instanceof Unauthorized)) return false;
+    if (e.token === state.token) showLogin(e.message);
+    return true;
+  }
 
   async function api(path, signal) {
+    const token = state.token;
     const response = await fetch(path, {
-      headers: { Authorization: 'Bearer ' + state.token, Accept: 'application/json' },
+      headers: { Authorization: 'Bearer ' + token, Accept: 'application/json' },
       cache: 'no-store',
       signal,
     });
-    if (response.status === 401) throw new Unauthorized();
+    if (response.status === 401) throw new Unauthorized(token);
     return response;
   }
 
@@ -103,10 +118,7 @@
       render(data);
       setLive($('live'), $('live-text'), 'live', 'live · ' + clock(new Date()));
     } catch (e) {
-      if (e instanceof Unauthorized) {
-        showLogin('The token was refused.');
-        return;
-      }
+      if (refused(e)) return;
       setLive($('live'), $('live-text'), 'error', 'no answer · ' + clock(new Date()));
     } finally {
       clearTimeout(timeout);
@@ -392,8 +404,7 @@
         }
       }
     } catch (e) {
-      if (e instanceof Unauthorized) { showLogin('The token was refused.'); return; }
-      if (watching.controller.signal.aborted) return;
+      if (refused(e) || watching.controller.signal.aborted) return;
     }
     if (!live()) return;
     // The stream ended (a restart, a silo that handed the user over): follow again shortly.
