@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Options;
 using Presence.Server.Cluster;
+using Presence.Server.Dashboard;
 using Presence.Server.Edge;
 using Presence.Server.Http;
 using Presence.Server.Presence;
@@ -26,7 +27,10 @@ builder.Services.AddCluster(builder.Configuration, role);
 builder.Services.AddSipEndpoint(builder.Configuration);
 builder.Services.AddSipEdge(builder.Configuration, role);
 if (hostsUsers)
+{
     builder.Services.AddPresenceApi(builder.Configuration);
+    builder.Services.AddDashboard();
+}
 builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 builder.WebHost.UseUrls((builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
@@ -38,6 +42,7 @@ if (hostsUsers)
     app.MapAccountApi();
     app.MapRulesApi();
     app.MapClusterApi();
+    app.MapDashboard();
 }
 else
 {

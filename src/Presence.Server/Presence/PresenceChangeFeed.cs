@@ -5,15 +5,19 @@ using Presence.Core.Model;
 namespace Presence.Server.Presence;
 
 /// <summary>
-/// In-process fan-out of composite changes, for the HTTP live stream. A slow reader loses the oldest events
-/// rather than holding anything up (bounded channel, drop oldest).
+/// In-process fan-out of composite changes, for the HTTP live stream, and the latest changes across users (the
+/// dashboard's list). A slow reader loses the oldest events rather than holding anything up (bounded channel, drop oldest).
 /// </summary>
 public sealed class PresenceChangeFeed
 {
     private readonly ConcurrentDictionary<string, ConcurrentDictionary<Channel<HistoryEntry>, byte>> _listeners = new(StringComparer.Ordinal);
 
+    /// <summary>The last changes of every user of this process, newest first.</summary>
+    public RecentChanges Recent { get; } = new();
+
     public void Publish(string aor, HistoryEntry entry)
     {
+        Recent.Add(aor, entry);
         if (!_listeners.TryGetValue(aor, out var channels))
             return;
         foreach (var channel in channels.Keys)
