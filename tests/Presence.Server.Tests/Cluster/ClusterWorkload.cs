@@ -21,6 +21,7 @@ internal sealed class ClusterWorkload : IAsyncDisposable
     private readonly ConcurrentDictionary<string, int> _attempted = new();
     private readonly ConcurrentDictionary<string, string> _etags = new();
     private readonly ConcurrentDictionary<string, List<SipMessage>> _notifies = new();
+    private int _round;
 
     public ClusterWorkload(LocalCluster cluster, int users)
     {
@@ -49,9 +50,10 @@ internal sealed class ClusterWorkload : IAsyncDisposable
     public async Task RunAsync(TimeSpan duration, int maxRounds, CancellationToken ct = default)
     {
         var clock = Stopwatch.StartNew();
-        for (var round = 1; round <= maxRounds && clock.Elapsed < duration && !ct.IsCancellationRequested; round++)
+        for (var done = 0; done < maxRounds && clock.Elapsed < duration && !ct.IsCancellationRequested; done++)
         {
-            var r = round;
+            // Rounds are numbered across runs, so a later run's notes never repeat an earlier one's.
+            var r = ++_round;
             await Task.WhenAll(_users.Select(u => PublishAsync(u.Presentity, r)));
         }
     }
