@@ -9,10 +9,21 @@ using Xunit.Abstractions;
 namespace Presence.Server.Tests.Dashboard;
 
 /// <summary>
+/// The browser tests run alone, after the others: chromium on top of a running suite would take the CPU that the
+/// timing-bound cluster tests count on. The cluster one needs the throwaway PostgreSQL.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class BrowserCollection : ICollectionFixture<global::Presence.Cluster.Tests.Storage.PostgresServer>
+{
+    public const string Name = "Browser";
+}
+
+/// <summary>
 /// The dashboard as a person sees it: Debian's chromium, headless, on the real server's /dashboard. It asks for the
 /// token, shows the member, follows a user's presence live while the user publishes over SIP, lists the change, and
 /// charts the traffic; a screenshot of the result goes under the test output directory (screenshots/).
 /// </summary>
+[Collection(BrowserCollection.Name)]
 public sealed class DashboardBrowserTests(ITestOutputHelper output)
 {
     private const string Pidf = "application/pidf+xml";
@@ -150,7 +161,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
 /// The dashboard of a cluster (two silos and an edge on a throwaway PostgreSQL), opened on one silo: every member
 /// with its state and share, both silos' traffic, and a user the other silo owns followed live through this one.
 /// </summary>
-[Collection(ClusterCollection.Name)]
+[Collection(BrowserCollection.Name)]
 public sealed class DashboardClusterBrowserTests(global::Presence.Cluster.Tests.Storage.PostgresServer postgres, ITestOutputHelper output)
 {
     private const string Pidf = "application/pidf+xml";
