@@ -221,17 +221,13 @@ public sealed class PostgresGrainStore : IGrainStore
     /// <summary>True when the connection string names one of <paramref name="keywords"/> (spaces and case ignored).</summary>
     internal static bool Sets(string connectionString, params string[] keywords)
     {
+        // Npgsql's own builder answers every keyword it knows as present, so the keys are read with the plain
+        // builder, spaces dropped: "Max Auto Prepare" and "MaxAutoPrepare" are one keyword to Npgsql.
         var keys = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>();
         return keys.Any(key => keywords.Any(k => key.Replace(" ", "", StringComparison.Ordinal).Equals(k, StringComparison.OrdinalIgnoreCase)));
     }
 
-    internal static bool SetsMaxAutoPrepare(string connectionString)
-    {
-        // Npgsql's own builder answers every keyword it knows as present, so the keys are read with the
-        // plain builder, spaces dropped: "Max Auto Prepare" and "MaxAutoPrepare" are one keyword to Npgsql.
-        var keys = new DbConnectionStringBuilder { ConnectionString = connectionString }.Keys.Cast<string>();
-        return keys.Any(key => key.Replace(" ", "", StringComparison.Ordinal).Equals("MaxAutoPrepare", StringComparison.OrdinalIgnoreCase));
-    }
+    internal static bool SetsMaxAutoPrepare(string connectionString) => Sets(connectionString, "MaxAutoPrepare");
 
     private void ThrowIfNotReady()
     {

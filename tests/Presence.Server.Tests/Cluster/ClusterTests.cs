@@ -109,7 +109,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         using var api = cluster.Silos[newOwner].CreateApiClient();
         var presence = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice)}/presence");
         Assert.Equal(1, presence.GetProperty("registrations").GetArrayLength());
-        output.WriteLine($"write conflicts: {string.Join(", ", await ConflictsAsync(cluster))}");
+        output.WriteLine($"write conflicts: {string.Join(", ", await cluster.WriteConflictsAsync())}");
     }
 
     [Fact]
@@ -199,7 +199,7 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         Assert.Equal(200, (await aliceUa.PublishAsync(Pidf, Document(alice, "after the thaw"))).StatusCode);
         presence = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice)}/presence");
         Assert.Equal("after the thaw", presence.GetProperty("note").GetString());
-        output.WriteLine($"write conflicts per silo: {string.Join(", ", await ConflictsAsync(cluster))}");
+        output.WriteLine($"write conflicts per silo: {string.Join(", ", await cluster.WriteConflictsAsync())}");
     }
 
     internal static string User(string aor) => aor[4..aor.IndexOf('@')];
@@ -231,9 +231,6 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
                 return notify;
         }
     }
-
-    private static async Task<long[]> ConflictsAsync(LocalCluster cluster) =>
-        await Task.WhenAll(cluster.Silos.Values.Select(async s => (await LocalCluster.DescribeAsync(s)).GetProperty("writeConflicts").GetInt64()));
 }
 
 /// <summary>The cluster changing shape under a bounded workload: a silo joining, silos killed and restarted.</summary>
@@ -258,7 +255,7 @@ public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHe
         var view = await LocalCluster.DescribeAsync(cluster.Silos["silo4"]);
         Assert.InRange(view.GetProperty("ownedPartitions").GetInt32(), 700, 1400);
         await workload.VerifyAsync(TimeSpan.FromSeconds(20));
-        output.WriteLine($"acknowledged PUBLISHes: {workload.Acknowledged}; write conflicts per silo: {string.Join(", ", await ConflictsAsync(cluster))}");
+        output.WriteLine($"acknowledged PUBLISHes: {workload.Acknowledged}; write conflicts per silo: {string.Join(", ", await cluster.WriteConflictsAsync())}");
     }
 
     [Fact]
@@ -293,10 +290,7 @@ public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHe
         await workload.RunAsync(TimeSpan.FromSeconds(60), maxRounds: 1);
 
         await workload.VerifyAsync(TimeSpan.FromSeconds(30));
-        output.WriteLine($"kills: {kills}; acknowledged PUBLISHes: {workload.Acknowledged}; write conflicts per silo: {string.Join(", ", await ConflictsAsync(cluster))}");
+        output.WriteLine($"kills: {kills}; acknowledged PUBLISHes: {workload.Acknowledged}; write conflicts per silo: {string.Join(", ", await cluster.WriteConflictsAsync())}");
         Assert.Equal(3, kills);
     }
-
-    private static async Task<long[]> ConflictsAsync(LocalCluster cluster) =>
-        await Task.WhenAll(cluster.Silos.Values.Select(async s => (await LocalCluster.DescribeAsync(s)).GetProperty("writeConflicts").GetInt64()));
 }

@@ -109,6 +109,10 @@ internal sealed class LocalCluster : IAsyncDisposable
         }
     }
 
+    /// <summary>Stale writes each running silo's store refused (a second owner caught), from GET /api/cluster.</summary>
+    public async Task<long[]> WriteConflictsAsync() =>
+        await Task.WhenAll(_silos.Values.Select(async s => (await DescribeAsync(s)).GetProperty("writeConflicts").GetInt64()));
+
     /// <summary>GET /api/cluster of one member.</summary>
     public static async Task<JsonElement> DescribeAsync(ServerProcess member)
     {

@@ -9,7 +9,7 @@ public sealed class LocalClusterScriptTests
     [Fact]
     public async Task The_local_cluster_script_starts_a_cluster_that_serves_through_its_edge_and_stops_it_cleanly()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         var directory = Path.Combine(Path.GetTempPath(), "presence-lc-" + Guid.NewGuid().ToString("N")[..8]);
         int edgePort = ServerProcess.FreePort("127.0.0.1"), siloPort = FreePair(), httpPort = 20000 + Random.Shared.Next(0, 20000);
         var environment = new Dictionary<string, string>
@@ -88,13 +88,6 @@ public sealed class LocalClusterScriptTests
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Presence.Orleans.sln")))
-            directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("Repository root not found.");
-    }
 
     private static async Task<(int Code, string Output)> RunAsync(string script, string[] args, Dictionary<string, string> environment, TimeSpan timeout)
     {
