@@ -14,6 +14,11 @@ public enum WorkloadKind
     Steady,
     /// <summary>PUBLISH to users with k = 1, 10, 40, 200 watchers.</summary>
     Fanout,
+    /// <summary>
+    /// The user model in real time on a store seeded beforehand (<c>seed</c>): N users with k watchers each, every
+    /// subscription already in the server's database, so that hundreds of thousands of users need no SUBSCRIBE storm.
+    /// </summary>
+    Seeded,
 }
 
 /// <summary>How the live progress is shown.</summary>
@@ -41,6 +46,22 @@ public sealed record LoadOptions
 
     /// <summary>Where the first socket is bound; null: 127.0.0.1 (::1 for an IPv6 server).</summary>
     public IPAddress? LocalAddress { get; init; }
+
+    /// <summary>
+    /// The port every socket binds, each on its own loopback address; 0: any free port. <c>seed</c> writes the
+    /// watchers' addresses into the store, so a seeded run binds the same ones (null resolves to 15070 for seeded
+    /// runs, 0 otherwise).
+    /// </summary>
+    public int? LocalPort { get; init; }
+
+    /// <summary>
+    /// Changes sent in the first part of the measured phase are delivered and checked but left out of the latency
+    /// figures (JIT compilation, cold caches and the first activations are not the steady state).
+    /// </summary>
+    public TimeSpan Warmup { get; init; } = TimeSpan.Zero;
+
+    /// <summary><c>seed</c>: the server's SQLite database file to write the users and subscriptions into.</summary>
+    public string? StorePath { get; init; }
 
     /// <summary>
     /// How many consecutive loopback addresses from <see cref="LocalAddress"/> the sockets are spread over; null: one
@@ -111,15 +132,16 @@ public sealed record LoadOptions
     /// <summary>Steady state: PUBLISHes per user per hour (default 4, the Skype for Business model).</summary>
     public double PublishesPerHour { get; init; } = 4;
 
-    /// <summary>Steady state: how much faster than real time the model runs (default 60: an hour a minute).</summary>
-    public double Speedup { get; init; } = 60;
+    /// <summary>Steady state: how much faster than real time the model runs (default 60: an hour a minute; seeded 1).</summary>
+    public double? Speedup { get; init; }
 
     /// <summary>Size of each published PIDF document in bytes; null: 4096 for steady state, minimal otherwise.</summary>
     public int? DocumentSize { get; init; }
 
     public int RegisterExpires { get; init; } = 600;
 
-    public int SubscribeExpires { get; init; } = 600;
+    /// <summary>SUBSCRIBE Expires (600); seeded subscriptions last 7200 s, the server's longest, so that a run fits in them.</summary>
+    public int? SubscribeExpires { get; init; }
 
     public int PublishExpires { get; init; } = 3600;
 
@@ -139,28 +161,42 @@ public sealed record LoadOptions
             WorkloadKind.Register => 1000,
             WorkloadKind.Subscribe => 500,
             WorkloadKind.Steady => 300,
+            WorkloadKind.Seeded => 1000,
             _ => 0,
         };
-        int watchers = Watchers ?? (Workload == WorkloadKind.Subscribe ? 10 : 1);
+        int watchers = Watchers ?? Workload switch
+        {
+            WorkloadKind.Subscribe => 10,
+            WorkloadKind.Seeded => 40,
+            _ => 1,
+        };
+        bool seeded = Workload == WorkloadKind.Seeded;
+        double speedup = Speedup ?? (seeded ? 1 : 60);
         bool neither = Rate is null && Concurrency is null;
         return this with
         {
             LocalAddress = LocalAddress ?? (Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback),
             MaxSockets = MaxSockets ?? (Transport == SipTransportKind.Tcp ? 60 : 512),
+            LocalPort = LocalPort ?? (seeded ? 15070 : 0),
+            Speedup = speedup,
+            SubscribeExpires = SubscribeExpires ?? (seeded ? 7200 : 600),
             RunId = RunId ?? Convert.ToHexStringLower(BitConverter.GetBytes(Random.Shared.Next()))[..6],
             Users = users,
             Watchers = watchers,
-            DocumentSize = DocumentSize ?? (Workload == WorkloadKind.Steady ? 4096 : 0),
+            DocumentSize = DocumentSize ?? (Workload is WorkloadKind.Steady or WorkloadKind.Seeded ? 4096 : 0),
             // The storms go as fast as a fixed number in flight allows; the steady state keeps the model's pace.
             Rate = neither ? Workload switch
             {
-                WorkloadKind.Steady => users * PublishesPerHour / 3600 * Speedup,
+                WorkloadKind.Steady or WorkloadKind.Seeded => users * PublishesPerHour / 3600 * speedup,
                 WorkloadKind.Fanout => 20,
                 _ => null,
             } : Rate,
             Concurrency = neither && Workload is WorkloadKind.Register or WorkloadKind.Subscribe ? 50 : Concurrency,
         };
     }
+
+    /// <summary>The sockets a run over <paramref name="users"/> simulated users opens.</summary>
+    public int Sockets(int users) => Math.Clamp((users + UsersPerSocket - 1) / UsersPerSocket, 1, MaxSockets ?? 1);
 
     /// <summary>The first problem with the (resolved) options, or null.</summary>
     public string? Validate()
@@ -204,6 +240,13 @@ public sealed record LoadOptions
             return "--doc-size must be between 0 and 60,000 bytes.";
         if (RegisterExpires < 1 || SubscribeExpires < 1 || PublishExpires < 1)
             return "Expires values must be at least 1 s.";
+        if (Warmup < TimeSpan.Zero || Warmup >= Duration)
+            return "--warmup must be at least 0 and shorter than --duration.";
+        if (LocalPort is < 0 or > 65535)
+            return "--local-port must be between 0 and 65535.";
+        if (LocalPort is > 0 && (Transport != SipTransportKind.Udp || LocalAddress?.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork
+            || (LocalAddresses is { } spread && spread < Sockets(Users ?? 0))))
+            return "--local-port needs UDP over IPv4 with every socket on its own loopback address (--local-addresses unset).";
         return Workload switch
         {
             WorkloadKind.Register when Users is < 1 or > 1_000_000 => "--users must be between 1 and 1,000,000.",
@@ -214,6 +257,11 @@ public sealed record LoadOptions
             WorkloadKind.Steady when Users is < 2 or > 100_000 => "--users must be between 2 and 100,000.",
             WorkloadKind.Steady when ContactsMin < 1 || ContactsMax < ContactsMin => "--contacts must be a range like 40-80.",
             WorkloadKind.Steady when PublishesPerHour <= 0 || Speedup <= 0 => "--publish-per-hour and --speedup must be above 0.",
+            WorkloadKind.Seeded when Users is < 2 or > 2_000_000 => "--users must be between 2 and 2,000,000.",
+            WorkloadKind.Seeded when Watchers < 1 || Watchers >= Users || Watchers > 600 =>
+                "--watchers must be at least 1, less than --users and at most 600 (the server's limit per user).",
+            WorkloadKind.Seeded when PublishesPerHour <= 0 || Speedup <= 0 => "--publish-per-hour and --speedup must be above 0.",
+            WorkloadKind.Seeded when LocalPort is not > 0 => "--local-port must be fixed for a seeded run (the store names the watchers' addresses).",
             WorkloadKind.Fanout when FanoutWatchers.Count == 0 || FanoutWatchers.Any(k => k is < 1 or > 10_000) =>
                 "--watchers must list counts between 1 and 10,000, like 1,10,40,200.",
             WorkloadKind.Fanout when PresentitiesPerGroup is < 1 or > 10_000 => "--presentities must be between 1 and 10,000.",

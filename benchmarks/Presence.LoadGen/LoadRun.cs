@@ -55,6 +55,7 @@ public static class LoadRun
 
             context.Phase = "measuring";
             measuredFrom = Stopwatch.GetTimestamp();
+            tracker.RecordFrom = measuredFrom + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
             drive = await LoadDriver.RunAsync(options, workload.MaxCount, i => workload.RunOneAsync(context, i), context.OnInternalError, cancellationToken)
                 .ConfigureAwait(false);
 

@@ -22,6 +22,27 @@ Console.CancelKeyPress += (_, e) =>
     interrupted.Cancel();
 };
 
+if (parsed.SeedOnly)
+{
+    try
+    {
+        var seeded = await Presence.LoadGen.Seeding.StoreSeeder.SeedAsync(parsed.Options!, Console.Error.WriteLine, interrupted.Token);
+        Console.WriteLine($"Seeded {seeded.Users:N0} users, {seeded.Subscriptions:N0} subscriptions ({seeded.Rows:N0} rows, "
+            + $"{seeded.FileBytes / 1048576.0:N0} MiB) in {seeded.Elapsed.TotalSeconds:F0} s.");
+        return 0;
+    }
+    catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+    {
+        Console.Error.WriteLine(ex.Message);
+        return 2;
+    }
+    catch (OperationCanceledException)
+    {
+        Console.Error.WriteLine("Interrupted: the store is incomplete, delete it.");
+        return 130;
+    }
+}
+
 RunResult result;
 try
 {

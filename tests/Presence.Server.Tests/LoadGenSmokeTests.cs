@@ -2,6 +2,7 @@ using System.Net;
 using Presence.LoadGen;
 using Presence.LoadGen.Cli;
 using Presence.LoadGen.Report;
+using Presence.LoadGen.Seeding;
 using Presence.Server.Tests.Infrastructure;
 using Presence.Sip.Transport;
 
@@ -53,6 +54,45 @@ public sealed class LoadGenSmokeTests
             Assert.Contains("## Change → NOTIFY", File.ReadAllText(markdown), StringComparison.Ordinal);
         }
         Directory.Delete(results, recursive: true);
+    }
+
+    [Fact]
+    public async Task A_seeded_run_finds_every_seeded_subscription_and_matches_its_NOTIFYs()
+    {
+        // The capacity benchmark's path: `seed` writes users and their watchers' subscriptions into a new store, the
+        // server starts on it, and the seeded run's PUBLISHes reach watchers the server only knows from its disk.
+        string work = Directory.CreateTempSubdirectory("loadgen-seeded-").FullName;
+        string store = Path.Combine(work, "presence.db");
+        var options = new LoadOptions
+        {
+            Workload = WorkloadKind.Seeded, Users = 300, Watchers = 6, UsersPerSocket = 10, RunId = "smoke", LocalPort = FreePort(),
+            LocalAddress = IPAddress.Parse("127.0.9.1"), StorePath = store, Rate = 40, Duration = TimeSpan.FromSeconds(2),
+            Warmup = TimeSpan.FromSeconds(0.5), NotifyTimeout = TimeSpan.FromSeconds(5), Progress = ProgressMode.None,
+        };
+        var seeded = await StoreSeeder.SeedAsync(options, _ => { });
+        Assert.Equal(300 * 6, seeded.Subscriptions);
+        // A second seed into the same file is refused: it would mix two layouts.
+        await Assert.ThrowsAsync<ArgumentException>(() => StoreSeeder.SeedAsync(options, _ => { }));
+
+        await using var server = await ServerProcess.StartAsync(
+            extraArgs: ["--Sip:RateLimit:Enabled=false", "--Logging:LogLevel:Default=Information", $"--Presence:DatabasePath={store}"]);
+        RunResult result = await LoadRun.RunAsync(options with { Server = new IPEndPoint(IPAddress.Loopback, server.Port) });
+        Assert.True(result.Passed, string.Join("; ", result.ErrorSummary));
+        Assert.True(result.Changes.Started >= 40, $"only {result.Changes.Started} changes");
+        // Every PUBLISH owed one NOTIFY per seeded watcher, and nothing else came: no activation re-sent a document.
+        Assert.Equal(result.Changes.Started * 6, result.Notifies.Expected);
+        Assert.Equal(result.Notifies.Expected, result.Notifies.Matched);
+        Assert.Equal(result.Notifies.Matched, result.Notifies.Received);
+        // The warm-up's changes were delivered but are not in the latencies.
+        Assert.InRange(result.ChangeToNotify.Count, 1, result.Notifies.Matched - 1);
+        Directory.Delete(work, recursive: true);
+    }
+
+    private static int FreePort()
+    {
+        using var probe = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        probe.Bind(new IPEndPoint(IPAddress.Parse("127.0.9.1"), 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
     }
 
     [Theory]

@@ -5,7 +5,8 @@ using Presence.Sip.Transport;
 namespace Presence.LoadGen.Cli;
 
 /// <summary>What the command line asked for: a run, the help text, or a mistake to report.</summary>
-public sealed record CommandLineResult(LoadOptions? Options, bool Help, string? Error);
+/// <param name="SeedOnly">"seed": write a seeded run's users into a store file instead of running.</param>
+public sealed record CommandLineResult(LoadOptions? Options, bool Help, string? Error, bool SeedOnly = false);
 
 /// <summary>
 /// Reads "WORKLOAD [--option value]...". Every option has a default (see <see cref="HelpText"/>); a value that cannot
@@ -18,8 +19,10 @@ public static class CommandLine
         ArgumentNullException.ThrowIfNull(args);
         if (args.Count == 0 || args.Any(a => a is "-h" or "--help" or "help"))
             return new CommandLineResult(null, true, null);
-        if (!TryWorkload(args[0], out var workload))
-            return Fail($"Unknown workload '{args[0]}': register, subscribe, steady or fanout.");
+        bool seedOnly = args[0].Equals("seed", StringComparison.OrdinalIgnoreCase);
+        var workload = WorkloadKind.Seeded;
+        if (!seedOnly && !TryWorkload(args[0], out workload))
+            return Fail($"Unknown workload '{args[0]}': register, subscribe, steady, fanout, seeded (or seed).");
         var options = new LoadOptions { Workload = workload };
         for (int i = 1; i < args.Count; i++)
         {
@@ -41,7 +44,9 @@ public static class CommandLine
             if (error is not null)
                 return Fail(error);
         }
-        return new CommandLineResult(options, false, null);
+        if (seedOnly && options.StorePath is null)
+            return Fail("seed needs --store FILE: the database the server will then open (Presence:DatabasePath).");
+        return new CommandLineResult(options, false, null, seedOnly);
     }
 
     private static string? Apply(ref LoadOptions o, string name, string value)
@@ -71,6 +76,9 @@ public static class CommandLine
                     return "--progress: auto, live, plain or none.";
                 o = o with { Progress = progress };
                 return null;
+            case "--store": o = o with { StorePath = value }; return null;
+            case "--warmup": return Time(name, value, out var warmup) ?? Set(ref o, o with { Warmup = warmup });
+            case "--local-port": return Int(name, value, out int port) ?? Set(ref o, o with { LocalPort = port });
             case "--duration": return Time(name, value, out var duration) ?? Set(ref o, o with { Duration = duration });
             case "--notify-timeout": return Time(name, value, out var notify) ?? Set(ref o, o with { NotifyTimeout = notify });
             case "--setup-timeout": return Time(name, value, out var setup) ?? Set(ref o, o with { SetupTimeout = setup });
@@ -121,6 +129,7 @@ public static class CommandLine
             "subscribe" or "subscription" => WorkloadKind.Subscribe,
             "steady" => WorkloadKind.Steady,
             "fanout" or "fan-out" => WorkloadKind.Fanout,
+            "seeded" => WorkloadKind.Seeded,
             _ => (WorkloadKind)(-1),
         };
         return Enum.IsDefined(workload);

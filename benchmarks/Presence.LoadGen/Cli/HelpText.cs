@@ -19,6 +19,11 @@ public static class HelpText
                       users x 4 / 3600 x speedup PUBLISH/s (20/s).
           fanout      PUBLISH in turn to presentities with --watchers 1,10,40,200 watchers (--presentities 4 of
                       each size); latency per fan-out size. Default: open loop --rate 20.
+          seeded      the same model in real time at full scale on a store written beforehand by `seed` (same
+                      --users --watchers --run-id --seed --local --local-port): no SUBSCRIBE storm; each PUBLISH
+                      finds its user on disk. Defaults: --users 1000 --watchers 40 --speedup 1 --local-port 15070.
+          seed        writes a seeded run's users and subscriptions into --store FILE (a new SQLite file, the
+                      server's Presence:DatabasePath), then exits; start the server on it afterwards.
 
         Target (loopback only: 127.0.0.0/8 or ::1; anything else is refused):
           --server ADDR[:PORT]     the server (127.0.0.1:5060)
@@ -26,6 +31,7 @@ public static class HelpText
           --local ADDR             the first socket's address (127.0.0.1; ::1 for an IPv6 server)
           --local-addresses N      sockets spread over N loopback addresses from --local (one per socket on
                                    IPv4, as distinct clients; 1 on IPv6). TCP connects from 127.0.0.1 always.
+          --local-port P           every socket binds port P on its own address (seeded: 15070; else any)
           --users-per-socket N     simulated users sharing a socket (100)
           --max-sockets N          at most this many sockets or connections (UDP 512, TCP 60: the server keeps
                                    64 connections per address unless --Sip:MaxConnectionsPerAddress=0)
@@ -35,6 +41,7 @@ public static class HelpText
           --concurrency C          closed loop: C changes in flight, each awaited to its last NOTIFY
           --duration T             measured phase length (30s); T as 500ms, 30s, 2m, 1h
           --count N                most changes (storms: one per user or per subscription)
+          --warmup T               changes of the first T are checked but left out of the latencies (0)
           --max-in-flight N        open loop: beyond this many in flight, changes are skipped (20000)
           --notify-timeout T       wait this long for owed NOTIFYs after the last change; what is still owed
                                    then is missing (10s)
@@ -49,7 +56,8 @@ public static class HelpText
           --publish-per-hour X     steady: PUBLISHes per user per hour (4)
           --speedup X              steady: model hours per real hour (60)
           --doc-size BYTES         published document size (steady 4096, otherwise minimal)
-          --register-expires S     (600)   --subscribe-expires S (600)   --publish-expires S (3600)
+          --register-expires S     (600)   --subscribe-expires S (600; seeded 7200)   --publish-expires S (3600)
+          --store FILE             seed: the SQLite file to write
           --domain NAME            users' domain (loadgen.test)
           --run-id ID              user-name prefix (random), so that runs against one server do not meet
           --seed N                 random seed for contact lists and orders (7)

@@ -71,6 +71,12 @@ internal sealed class ChangeTracker : INotifySink
     /// <summary>Stopwatch times of the first and last matched NOTIFY (0 before any).</summary>
     public (long First, long Last) MatchedSpan => (Interlocked.Read(ref _firstMatchedAt), Interlocked.Read(ref _lastMatchedAt));
 
+    /// <summary>
+    /// Stopwatch time from which changes count in the latency figures (the end of the warm-up); earlier ones are
+    /// still delivered, matched and checked.
+    /// </summary>
+    public long RecordFrom { get; set; }
+
     public void Track(WatcherSubscription subscription) => _dialogs[subscription.CallId] = subscription;
 
     /// <summary>Starts a change of <paramref name="presentity"/>; it owes one NOTIFY per active watcher (or <paramref name="expected"/>).</summary>
@@ -165,8 +171,9 @@ internal sealed class ChangeTracker : INotifySink
 
     private void Matched(Change change, long receivedAt)
     {
-        Groups[change.Group].OnMatched(change.StartedAt, receivedAt);
-        Overall.OnMatched(change.StartedAt, receivedAt);
+        bool record = change.StartedAt >= RecordFrom;
+        Groups[change.Group].OnMatched(change.StartedAt, receivedAt, record);
+        Overall.OnMatched(change.StartedAt, receivedAt, record);
         Interlocked.CompareExchange(ref _firstMatchedAt, receivedAt, 0);
         long last;
         while (receivedAt > (last = Interlocked.Read(ref _lastMatchedAt)) && Interlocked.CompareExchange(ref _lastMatchedAt, receivedAt, last) != last)
@@ -175,6 +182,8 @@ internal sealed class ChangeTracker : INotifySink
         if (change.OnNotify())
         {
             _open.TryRemove(change.Seq, out _);
+            if (!record)
+                return;
             Groups[change.Group].ChangeToLastNotify.RecordTicks(change.StartedAt, receivedAt);
             Overall.ChangeToLastNotify.RecordTicks(change.StartedAt, receivedAt);
         }

@@ -28,9 +28,11 @@ internal sealed class GroupMeasure(string name)
 
     public void OnAbandon(int expected) => Interlocked.Add(ref _abandoned, expected);
 
-    public void OnMatched(long startedAt, long receivedAt)
+    /// <param name="record">False during the warm-up: counted as delivered, left out of the latencies.</param>
+    public void OnMatched(long startedAt, long receivedAt, bool record = true)
     {
         Interlocked.Increment(ref _matched);
-        ChangeToNotify.RecordTicks(startedAt, receivedAt);
+        if (record)
+            ChangeToNotify.RecordTicks(startedAt, receivedAt);
     }
 }

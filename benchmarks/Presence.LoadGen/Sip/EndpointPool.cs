@@ -18,24 +18,37 @@ internal sealed class EndpointPool : IAsyncDisposable
 
     public IReadOnlyList<LoadEndpoint> Endpoints => _endpoints;
 
-    public static int SocketsFor(LoadOptions options, int users) =>
-        Math.Clamp((users + options.UsersPerSocket - 1) / options.UsersPerSocket, 1, options.MaxSockets ?? 1);
+    public static int SocketsFor(LoadOptions options, int users) => options.Sockets(users);
 
-    /// <summary>Opens the sockets, socket i on the i-th loopback address of the spread (see <see cref="LoadOptions.LocalAddresses"/>).</summary>
-    public static async Task<EndpointPool> OpenAsync(LoadOptions options, int users, INotifySink sink)
+    /// <summary>
+    /// Where each of the run's sockets binds: socket i on the i-th loopback address of the spread (see
+    /// <see cref="LoadOptions.LocalAddresses"/>), at <see cref="LoadOptions.LocalPort"/> (0: any free port). A seeded
+    /// store is written from the same layout the seeded run then binds.
+    /// </summary>
+    public static IReadOnlyList<IPEndPoint> Layout(LoadOptions options, int users)
     {
         int count = SocketsFor(options, users);
         IPAddress first = options.LocalAddress!;
         int addresses = options.LocalAddresses ?? (first.AddressFamily == AddressFamily.InterNetworkV6 ? 1 : count);
-        var endpoints = new List<LoadEndpoint>(count);
+        var layout = new IPEndPoint[count];
+        for (int i = 0; i < count; i++)
+        {
+            IPAddress local = LoopbackTarget.Spread(first, i % addresses)
+                ?? throw new ArgumentException($"--local-addresses: address {i % addresses} after {first} is not loopback.");
+            layout[i] = new IPEndPoint(local, options.LocalPort ?? 0);
+        }
+        return layout;
+    }
+
+    /// <summary>Opens the sockets of the <see cref="Layout"/>.</summary>
+    public static async Task<EndpointPool> OpenAsync(LoadOptions options, int users, INotifySink sink)
+    {
+        IReadOnlyList<IPEndPoint> layout = Layout(options, users);
+        var endpoints = new List<LoadEndpoint>(layout.Count);
         try
         {
-            for (int i = 0; i < count; i++)
-            {
-                IPAddress local = LoopbackTarget.Spread(first, i % addresses)
-                    ?? throw new ArgumentException($"--local-addresses: address {i % addresses} after {first} is not loopback.");
+            foreach (IPEndPoint local in layout)
                 endpoints.Add(await LoadEndpoint.OpenAsync(options.Transport, local, options.Server, sink).ConfigureAwait(false));
-            }
         }
         catch
         {

@@ -28,14 +28,13 @@ internal sealed class LoadEndpoint : IAsyncDisposable
     private readonly SipDestination _server;
     private long _transportErrors;
 
-    private LoadEndpoint(SipTransportKind transport, IPAddress local, IPEndPoint server, INotifySink sink)
+    private LoadEndpoint(SipTransportKind transport, IPEndPoint bind, IPEndPoint server, INotifySink sink)
     {
         _sink = sink;
         _server = new SipDestination(transport, server);
         _sender = new LoopbackOnlySender(_transports);
         _layer = new SipTransactionLayer(_sender, OnRequestAsync);
         Action<Exception> onError = _ => Interlocked.Increment(ref _transportErrors);
-        var bind = new IPEndPoint(local, 0);
         if (transport == SipTransportKind.Udp)
         {
             var udp = new UdpSipTransport(bind, SipParserLimits.Default, _layer.ReceiveAsync, onError);
@@ -50,6 +49,7 @@ internal sealed class LoadEndpoint : IAsyncDisposable
             LocalEndPoint = tcp.LocalEndPoint;
         }
         Transport = transport;
+        IPAddress local = bind.Address;
         string host = local.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + local + "]" : local.ToString();
         SentBy = host + ":" + LocalEndPoint.Port.ToString(CultureInfo.InvariantCulture);
         _transports.Start();
@@ -68,7 +68,7 @@ internal sealed class LoadEndpoint : IAsyncDisposable
     public long TransportErrors => Interlocked.Read(ref _transportErrors) + _sender.Refused;
 
     /// <summary>Opens the socket; on TCP also the connection, before any request races to open its own.</summary>
-    public static async Task<LoadEndpoint> OpenAsync(SipTransportKind transport, IPAddress local, IPEndPoint server, INotifySink sink)
+    public static async Task<LoadEndpoint> OpenAsync(SipTransportKind transport, IPEndPoint local, IPEndPoint server, INotifySink sink)
     {
         var endpoint = new LoadEndpoint(transport, local, server, sink);
         // RFC 5626 §3.5.1: a double CRLF is a keep-alive ping; here it just opens the flow.

@@ -43,7 +43,7 @@ internal sealed class PresenceClient(LoadOptions options)
             .Add(HeaderId.Contact, $"<{watcher.Endpoint.ContactUri(watcher.Name)}>")
             .Add(HeaderId.Event, "presence")
             .Add(HeaderId.Accept, "application/pidf+xml")
-            .Add(HeaderId.Expires, Number(options.SubscribeExpires))
+            .Add(HeaderId.Expires, Number(options.SubscribeExpires ?? 600))
             .Add(HeaderId.UserAgent, UserAgent);
         subscription.SentAt = Stopwatch.GetTimestamp();
         return SendAsync(watcher.Endpoint, request, branch, stats.For(SipMethods.Subscribe));

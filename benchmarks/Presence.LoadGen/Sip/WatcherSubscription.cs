@@ -7,15 +7,22 @@ namespace Presence.LoadGen.Sip;
 /// <summary>A watcher's subscription to a presentity: the dialog the NOTIFYs arrive in, found by Call-ID.</summary>
 internal sealed class WatcherSubscription
 {
-    private readonly TaskCompletionSource _firstNotify = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    // Made when first asked for: a seeded run holds millions of subscriptions and never waits on one.
+    private TaskCompletionSource? _firstNotify;
 
     public WatcherSubscription(SimUser watcher, SimUser presentity, Change? initialChange = null)
+        : this(watcher, presentity, $"{Guid.NewGuid():N}@{watcher.Endpoint.SentBy}", ResponseRouting.NewTag(), initialChange)
+    {
+    }
+
+    /// <summary>A dialog whose identifiers were chosen beforehand (a seeded store holds them).</summary>
+    public WatcherSubscription(SimUser watcher, SimUser presentity, string callId, string fromTag, Change? initialChange = null)
     {
         Watcher = watcher;
         Presentity = presentity;
         InitialChange = initialChange;
-        FromTag = ResponseRouting.NewTag();
-        CallId = $"{Guid.NewGuid():N}@{watcher.Endpoint.SentBy}";
+        FromTag = fromTag;
+        CallId = callId;
     }
 
     public SimUser Watcher { get; }
@@ -33,7 +40,7 @@ internal sealed class WatcherSubscription
     public long SentAt { get; set; } = Stopwatch.GetTimestamp();
 
     /// <summary>Guards the fields below; NOTIFYs of one dialog may be handled on two threads.</summary>
-    public object Gate { get; } = new();
+    public object Gate => this;
 
     public bool HasFirstNotify { get; set; }
 
@@ -43,7 +50,15 @@ internal sealed class WatcherSubscription
     public long LastSeq { get; set; }
 
     /// <summary>Completes when the first NOTIFY of the dialog arrives.</summary>
-    public Task FirstNotify => _firstNotify.Task;
+    public Task FirstNotify => FirstNotifySource().Task;
 
-    public void OnFirstNotify() => _firstNotify.TrySetResult();
+    public void OnFirstNotify() => FirstNotifySource().TrySetResult();
+
+    private TaskCompletionSource FirstNotifySource()
+    {
+        if (Volatile.Read(ref _firstNotify) is { } made)
+            return made;
+        Interlocked.CompareExchange(ref _firstNotify, new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously), null);
+        return _firstNotify;
+    }
 }

@@ -29,7 +29,7 @@ internal sealed class SteadyState(LoadOptions options) : Workload(options)
         new("contacts per user", $"{Math.Min(Options.ContactsMin, Users - 1)}–{Math.Min(Options.ContactsMax, Users - 1)}"),
         new("subscriptions", Interlocked.Read(ref _subscriptions).ToString(CultureInfo.InvariantCulture)),
         new("publishes per user per hour", Options.PublishesPerHour.ToString(CultureInfo.InvariantCulture)),
-        new("speedup", Options.Speedup.ToString(CultureInfo.InvariantCulture) + "x"),
+        new("speedup", (Options.Speedup ?? 60).ToString(CultureInfo.InvariantCulture) + "x"),
         new("document size", (Options.DocumentSize ?? 0).ToString(CultureInfo.InvariantCulture) + " B"),
     ];
 

@@ -23,7 +23,7 @@ internal sealed class SubscriptionStorm(LoadOptions options) : Workload(options)
     [
         new("users", Users.ToString(CultureInfo.InvariantCulture)),
         new("watchers per user", Watchers.ToString(CultureInfo.InvariantCulture)),
-        new("subscribe expires", Options.SubscribeExpires.ToString(CultureInfo.InvariantCulture) + " s"),
+        new("subscribe expires", (Options.SubscribeExpires ?? 0).ToString(CultureInfo.InvariantCulture) + " s"),
     ];
 
     public override Task SetupAsync(LoadContext context, CancellationToken cancellationToken)

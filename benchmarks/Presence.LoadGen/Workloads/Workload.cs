@@ -43,6 +43,7 @@ internal abstract class Workload(LoadOptions options)
         WorkloadKind.Register => new RegistrationStorm(options),
         WorkloadKind.Subscribe => new SubscriptionStorm(options),
         WorkloadKind.Steady => new SteadyState(options),
+        WorkloadKind.Seeded => new SeededSteady(options),
         _ => new FanoutBurst(options),
     };
 

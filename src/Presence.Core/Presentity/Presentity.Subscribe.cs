@@ -1,3 +1,4 @@
+using Presence.Core.Composite;
 using Presence.Core.Documents;
 using Presence.Core.Model;
 using Presence.Core.Persistence;
@@ -24,7 +25,8 @@ public sealed partial class Presentity
         if (expires > 0 && expires < _options.MinSubscribeExpires)
             return new PresenceOutcome(423) { MinExpires = _options.MinSubscribeExpires };
         expires = Clamp(expires, _options.MaxSubscribeExpires);
-        byte[] document = PidfWriter.Write(ToDocument(Composite(now)));
+        CompositePresence composite = Composite(now);
+        byte[] document = PidfWriter.Write(ToDocument(composite));
 
         if (request.NotifierTag is null)
         {
@@ -52,6 +54,10 @@ public sealed partial class Presentity
             _nextCSeq[tag] = 1;
             Reserve(subscription with { CSeqReserved = CSeqBlock });
             NotifyState(_subscriptions[tag], expires, document);
+            // The first watcher's document is the first one sent: recorded, so that the next activation does not
+            // take it for a change and tell every watcher again (a composite never computed had nothing recorded).
+            if (!winfo && _lastSent is null)
+                RecordSent(composite, document);
             if (!winfo)
                 WatcherChanged(subscription, subscription.State == SubscriptionState.Pending ? "pending" : "active", "subscribe", now);
             return new PresenceOutcome(200) { NotifierTag = tag, Expires = expires };

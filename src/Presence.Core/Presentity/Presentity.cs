@@ -197,13 +197,19 @@ public sealed partial class Presentity
         if (_lastSent is not null && _lastSent.Document.AsSpan().SequenceEqual(document))
             return;
         bool statusChanged = _lastSent is null || _lastSent.Status != composite.Status || _lastSent.Note != composite.Note;
-        _lastSent = new StoredComposite(composite.Status, composite.Note, document);
-        Changes.Upsert(PresentityItems.CompositeKind, string.Empty, PresentityItems.Serialize(_lastSent));
+        RecordSent(composite, document);
         if (statusChanged)
             Changes.History.Add(new HistoryEntry(now, composite.Status, composite.Note, cause));
         // Politely blocked watchers always see the same closed document, so a change never reaches them.
         foreach (var s in _subscriptions.Values.Where(s => s.State == SubscriptionState.Active && s.Decision == WatcherAction.Allow && !s.IsWatcherInfo).ToList())
             Notify(s, $"active;expires={s.SecondsLeft(now)}", document, terminal: false);
+    }
+
+    /// <summary>Persists the document watchers now have, the reference for telling the next change.</summary>
+    private void RecordSent(CompositePresence composite, byte[] document)
+    {
+        _lastSent = new StoredComposite(composite.Status, composite.Note, document);
+        Changes.Upsert(PresentityItems.CompositeKind, string.Empty, PresentityItems.Serialize(_lastSent));
     }
 
     private CompositeDocument ToDocument(CompositePresence composite) => new()

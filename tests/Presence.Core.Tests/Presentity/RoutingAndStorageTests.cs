@@ -56,6 +56,22 @@ public sealed class RoutingAndStorageTests
     }
 
     [Fact]
+    public void A_watched_user_that_never_changed_reloads_without_telling_its_watchers_again()
+    {
+        // A user nobody published or registered for, with watchers: each had the (offline) document with its
+        // subscription. Reloading it (idle deactivation, restart) must not send them that document a second time.
+        var h = new PresentityHarness();
+        h.Subscribe();
+        h.Subscribe(callId: "second-watcher");
+        var changes = h.Take();
+        Assert.Equal(2, changes.Notifies.Count);
+        var items = changes.Upserts.ToList();
+        Assert.Contains(items, i => i.Kind == "composite");
+        var reloaded = Core.Presentity.Presentity.Load("sip:alice@example.com", items, h.Now);
+        Assert.Empty(reloaded.TakeChanges().Notifies);
+    }
+
+    [Fact]
     public void What_expired_while_not_loaded_is_removed_and_watchers_hear_of_it()
     {
         var h = new PresentityHarness();
