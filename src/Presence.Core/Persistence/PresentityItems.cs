@@ -18,6 +18,8 @@ public static class PresentityItems
     public const string CompositeKind = "composite";
     public const string RulesKind = "rules";
     public const string GroupsKind = "groups";
+    /// <summary>The user's NOTIFY CSeq floor: after a load, every dialog continues above it (one row, not one per watcher).</summary>
+    public const string CSeqKind = "cseq";
 
     public static byte[] Serialize(Binding binding) => JsonSerializer.SerializeToUtf8Bytes(binding, ItemJson.Default.Binding);
 
@@ -42,6 +44,11 @@ public static class PresentityItems
     public static byte[] Serialize(Publication publication) => JsonSerializer.SerializeToUtf8Bytes(
         new StoredPublication(publication.EntityTag, publication.ExpiresAt, publication.ContentType, publication.Body, publication.PublishedAt),
         ItemJson.Default.StoredPublication);
+
+    public static byte[] Serialize(long cseqFloor) => System.Text.Encoding.ASCII.GetBytes(cseqFloor.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+    public static long? ReadCSeqFloor(byte[] payload) =>
+        long.TryParse(payload, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long floor) ? floor : null;
 
     public static Binding? ReadBinding(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.Binding);
 

@@ -132,15 +132,23 @@ public sealed partial class Presentity
 
     /// <summary>
     /// NOTIFY CSeq numbers must keep rising in a dialog even across a restart or a move to another silo, without a
-    /// write per NOTIFY: a subscription reserves a block of numbers in storage and counts through it in memory.
+    /// write per NOTIFY: numbers are reserved in storage a block at a time and counted through in memory. A new
+    /// subscription's row carries its first block; past that (and after every load) the user's one CSeq floor is
+    /// raised for all its dialogs together.
     /// </summary>
     private long NextCSeq(Subscription subscription, bool stored)
     {
         long next = _nextCSeq.TryGetValue(subscription.Id, out long n) ? n : 1;
         _nextCSeq[subscription.Id] = next + 1;
-        if (stored && _subscriptions.TryGetValue(subscription.Id, out var current) && next > current.CSeqReserved)
-            Reserve(current with { CSeqReserved = next + CSeqBlock });
+        if (stored && _subscriptions.TryGetValue(subscription.Id, out var current) && next > Math.Max(current.CSeqReserved, _cseqFloor))
+            RaiseCSeqFloor(next + CSeqBlock);
         return next;
+    }
+
+    private void RaiseCSeqFloor(long floor)
+    {
+        _cseqFloor = floor;
+        Changes.Upsert(PresentityItems.CSeqKind, string.Empty, PresentityItems.Serialize(floor));
     }
 
     private void Reserve(Subscription subscription)

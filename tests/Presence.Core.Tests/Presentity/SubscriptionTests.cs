@@ -164,4 +164,59 @@ public sealed class SubscriptionTests
         Assert.Equal(tag, next.Subscription.Id);
         Assert.True(next.CSeq > lastCSeq, $"{next.CSeq} > {lastCSeq}");
     }
+
+    [Fact]
+    public void Activating_a_user_with_many_watchers_writes_one_number_and_CSeqs_keep_rising_past_blocks_and_crashes()
+    {
+        var h = new PresentityHarness();
+        for (int w = 0; w < 40; w++)
+            h.Subscribe(callId: $"watcher-{w}", watcherTag: $"w{w}");
+        var stored = new Dictionary<(string, string), byte[]>();
+        void Persist(PresentityChanges c)
+        {
+            foreach (var (kind, key, payload) in c.Upserts)
+                stored[(kind, key)] = payload;
+            foreach (var d in c.Deletes)
+                stored.Remove(d);
+        }
+        Persist(h.Take());
+        Core.Presentity.Presentity Reload() =>
+            Core.Presentity.Presentity.Load("sip:alice@example.com", stored.Select(s => (s.Key.Item1, s.Key.Item2, s.Value)), h.Now);
+
+        var user = Reload();
+        var loaded = user.TakeChanges();
+        // The activation reserves the next block for all 40 dialogs with one small row, not 40 subscription rows.
+        Assert.Equal("cseq", Assert.Single(loaded.Upserts).Kind);
+        Persist(loaded);
+
+        var last = new Dictionary<string, long>();
+        int subscriptionWrites = 0, floorWrites = 0;
+        string? etag = null;
+        // 150 changes: more than one block of 100 numbers per dialog.
+        for (int i = 0; i < 150; i++)
+        {
+            var outcome = user.Publish(new PublishRequest(etag, 600, Pidf.ContentType, i % 2 == 0 ? Pidf.OnThePhone() : Pidf.Basic("open")), h.Now);
+            etag = outcome.EntityTag;
+            var changes = user.TakeChanges();
+            Assert.Equal(40, changes.Notifies.Count);
+            foreach (var n in changes.Notifies)
+            {
+                Assert.True(n.CSeq > last.GetValueOrDefault(n.Subscription.Id), "CSeq rises in every dialog");
+                last[n.Subscription.Id] = n.CSeq;
+            }
+            subscriptionWrites += changes.Upserts.Count(u => u.Kind == "subscription");
+            floorWrites += changes.Upserts.Count(u => u.Kind == "cseq");
+            Persist(changes);
+        }
+        Assert.Equal(0, subscriptionWrites);
+        Assert.InRange(floorWrites, 1, 2);
+
+        // A crash: every dialog continues above every CSeq it used.
+        var after = Reload();
+        after.TakeChanges();
+        after.Publish(new PublishRequest(null, 600, Pidf.ContentType, Pidf.OnThePhone()), h.Now);
+        var notifies = after.TakeChanges().Notifies;
+        Assert.Equal(40, notifies.Count);
+        Assert.All(notifies, n => Assert.True(n.CSeq > last[n.Subscription.Id], $"{n.CSeq} > {last[n.Subscription.Id]}"));
+    }
 }
