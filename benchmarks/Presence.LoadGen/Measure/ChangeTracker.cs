@@ -17,6 +17,7 @@ internal sealed class ChangeTracker : INotifySink
     private readonly ConcurrentDictionary<string, WatcherSubscription> _dialogs = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<long, Change> _open = new();
     private long _nextSeq;
+    private long _retransmissions;
     private long _received, _firstNotifies, _unattributed, _misrouted, _duplicates, _outOfOrder, _surplus, _terminated, _strays;
     private long _firstMatchedAt, _lastMatchedAt;
 
@@ -34,6 +35,9 @@ internal sealed class ChangeTracker : INotifySink
     public LatencyHistogram SetupFirstNotify { get; } = new();
 
     public long NotifiesReceived => Interlocked.Read(ref _received);
+
+    /// <summary>NOTIFYs received again with a CSeq their dialog had (the server's timer E): answered, not counted as NOTIFYs.</summary>
+    public long Retransmissions => Interlocked.Read(ref _retransmissions);
 
     /// <summary>First NOTIFYs of dialogs (the current state, not a change of it).</summary>
     public long FirstNotifies => Interlocked.Read(ref _firstNotifies);
@@ -105,10 +109,10 @@ internal sealed class ChangeTracker : INotifySink
 
     public int OnNotify(SipMessage notify, long receivedAt)
     {
-        Interlocked.Increment(ref _received);
         if (!_dialogs.TryGetValue(notify.CallId, out var subscription))
         {
             // RFC 6665 §4.1.3: a NOTIFY that matches no subscription is answered 481.
+            Interlocked.Increment(ref _received);
             Interlocked.Increment(ref _strays);
             return 481;
         }
@@ -116,6 +120,13 @@ internal sealed class ChangeTracker : INotifySink
         bool first;
         lock (subscription.Gate)
         {
+            // A retransmission gets the answer the original got; only the original counts.
+            if (subscription.SeenCSeq(notify.CSeq))
+            {
+                Interlocked.Increment(ref _retransmissions);
+                return 200;
+            }
+            Interlocked.Increment(ref _received);
             first = !subscription.HasFirstNotify;
             subscription.HasFirstNotify = true;
             if (notify.GetSubscriptionState() is { IsTerminated: true } && !subscription.Terminated)

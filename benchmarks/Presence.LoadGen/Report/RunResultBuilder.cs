@@ -80,7 +80,7 @@ internal static class RunResultBuilder
             Requests = requests,
             SetupSubscribeToFirstNotify = tracker.SetupFirstNotify.ToStats(),
             Transport = new TransportFigures(
-                transport.RequestRetransmissions, transport.NotifyRetransmissions, transport.StrayResponses, transport.ParseErrors, transport.TransportErrors),
+                transport.RequestRetransmissions, transport.NotifyRetransmissions + context.Tracker.Retransmissions, transport.StrayResponses, transport.ParseErrors, transport.TransportErrors),
             Errors = errors.Sum(e => e.Count),
             ErrorSummary = summary,
         };

@@ -49,6 +49,34 @@ internal sealed class WatcherSubscription
     /// <summary>The newest change marker this dialog has seen, to tell duplicates and reordering.</summary>
     public long LastSeq { get; set; }
 
+    private long _maxCSeq;
+    private ulong _seenBelow;
+
+    /// <summary>
+    /// Records a NOTIFY's CSeq; true when the dialog had it already (the server retransmitted it: our 200 came late
+    /// or was lost). Remembers the highest and the 64 below it, so a late original is not taken for a retransmission.
+    /// Call under <see cref="Gate"/>.
+    /// </summary>
+    public bool SeenCSeq(long cseq)
+    {
+        if (cseq > _maxCSeq)
+        {
+            long shift = cseq - _maxCSeq;
+            _seenBelow = shift >= 64 ? 0 : (_seenBelow << (int)shift) | (_maxCSeq > 0 ? 1UL << (int)(shift - 1) : 0);
+            _maxCSeq = cseq;
+            return false;
+        }
+        if (cseq == _maxCSeq)
+            return true;
+        long below = _maxCSeq - cseq - 1;
+        if (below >= 64)
+            return true;
+        ulong bit = 1UL << (int)below;
+        bool seen = (_seenBelow & bit) != 0;
+        _seenBelow |= bit;
+        return seen;
+    }
+
     /// <summary>Completes when the first NOTIFY of the dialog arrives.</summary>
     public Task FirstNotify => FirstNotifySource().Task;
 

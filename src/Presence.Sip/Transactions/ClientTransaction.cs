@@ -27,21 +27,25 @@ public readonly record struct ClientTransactionResult(ClientTransactionOutcome O
 /// <summary>
 /// The non-INVITE client transaction of RFC 3261 §17.1.2 (Figure 6): the request is retransmitted on UDP
 /// (timer E, doubling up to T2), the transaction gives up after 64*T1 (timer F), and response retransmissions
-/// are absorbed for T4 after the final one (timer K). The server sends its NOTIFYs with it.
+/// are absorbed for T4 after the final one (timer K). The server sends its NOTIFYs with it, thousands a second,
+/// so the three timers are one timer object re-armed for whichever is due next, and the request's bytes are let
+/// go as soon as the final response is in (only timer K's wait follows, which needs no request).
 /// </summary>
 public sealed class NonInviteClientTransaction
 {
     private readonly object _gate = new();
     private readonly SipTransactionLayer _layer;
-    private readonly byte[] _request;
     private readonly TaskCompletionSource<ClientTransactionResult> _result =
         new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private ITimer? _timerE;
-    private ITimer? _timerF;
-    private ITimer? _timerK;
+    private byte[]? _request;
+    private ITimer? _timer;
+    // Time since the start when the armed timer fires, and the retransmission interval (timer E) in use.
+    private TimeSpan _firesAt;
     private TimeSpan _intervalE;
+    private TimeSpan _nextE;
     private bool _proceeding;
     private bool _done;
+    private bool _lingering;
 
     internal NonInviteClientTransaction(SipTransactionLayer layer, string key, SipDestination destination, byte[] request)
     {
@@ -60,16 +64,24 @@ public sealed class NonInviteClientTransaction
 
     internal async Task StartAsync()
     {
+        byte[] request;
         lock (_gate)
         {
-            _timerF = _layer.StartTimer(_ => OnTimerF(), _layer.Timers.TransactionTimeout);
-            if (!Destination.IsReliable)
+            request = _request!;
+            TimeSpan timeout = _layer.Timers.TransactionTimeout;
+            if (Destination.IsReliable)
+            {
+                _nextE = TimeSpan.MaxValue;
+            }
+            else
             {
                 _intervalE = _layer.Timers.T1;
-                _timerE = _layer.StartTimer(_ => OnTimerE(), _intervalE);
+                _nextE = _intervalE;
             }
+            _firesAt = _nextE < timeout ? _nextE : timeout;
+            _timer = _layer.StartTimer(_ => OnTimer(), _firesAt);
         }
-        if (!await _layer.SendAsync(Destination, _request).ConfigureAwait(false))
+        if (!await _layer.SendAsync(Destination, request).ConfigureAwait(false))
             Finish(new ClientTransactionResult(ClientTransactionOutcome.TransportError, null), linger: false);
     }
 
@@ -88,22 +100,53 @@ public sealed class NonInviteClientTransaction
         Finish(new ClientTransactionResult(ClientTransactionOutcome.Response, response), linger: true);
     }
 
-    private void OnTimerE()
+    private void OnTimer()
     {
+        byte[]? resend = null;
+        bool timedOut = false;
         lock (_gate)
         {
+            if (_lingering)
+            {
+                // Timer K: the wait for response retransmissions is over.
+                _lingering = false;
+                _timer?.Dispose();
+                _layer.Remove(this);
+                return;
+            }
             if (_done)
                 return;
-            // Trying: double up to T2. Proceeding: every T2 (RFC 3261 §17.1.2.2).
-            _intervalE = _proceeding ? _layer.Timers.T2
-                : _intervalE * 2 < _layer.Timers.T2 ? _intervalE * 2 : _layer.Timers.T2;
-            _timerE?.Change(_intervalE, Timeout.InfiniteTimeSpan);
+            TimeSpan now = _firesAt, timeout = _layer.Timers.TransactionTimeout;
+            if (now >= timeout)
+            {
+                timedOut = true;
+            }
+            else
+            {
+                if (now >= _nextE)
+                {
+                    // Timer E. Trying: double up to T2. Proceeding: every T2 (RFC 3261 §17.1.2.2).
+                    resend = _request;
+                    _intervalE = _proceeding ? _layer.Timers.T2
+                        : _intervalE * 2 < _layer.Timers.T2 ? _intervalE * 2 : _layer.Timers.T2;
+                    _nextE = now + _intervalE;
+                }
+                _firesAt = _nextE < timeout ? _nextE : timeout;
+                _timer?.Change(_firesAt - now, Timeout.InfiniteTimeSpan);
+            }
         }
-        _layer.CountRetransmission();
-        _ = _layer.SendAsync(Destination, _request);
+        if (timedOut)
+        {
+            // Timer F (RFC 3261 §8.1.3.1: treated as 408).
+            Finish(new ClientTransactionResult(ClientTransactionOutcome.Timeout, null), linger: false);
+            return;
+        }
+        if (resend is not null)
+        {
+            _layer.CountRetransmission();
+            _ = _layer.SendAsync(Destination, resend);
+        }
     }
-
-    private void OnTimerF() => Finish(new ClientTransactionResult(ClientTransactionOutcome.Timeout, null), linger: false);
 
     private void Finish(ClientTransactionResult result, bool linger)
     {
@@ -112,13 +155,18 @@ public sealed class NonInviteClientTransaction
             if (_done)
                 return;
             _done = true;
-            _timerE?.Dispose();
-            _timerF?.Dispose();
+            _request = null;
             // Timer K: stay to absorb retransmitted responses for T4 on UDP; end at once otherwise.
-            if (linger && !Destination.IsReliable)
-                _timerK = _layer.StartTimer(_ => { _timerK?.Dispose(); _layer.Remove(this); }, _layer.Timers.T4);
+            if (linger && !Destination.IsReliable && _timer is not null)
+            {
+                _lingering = true;
+                _timer.Change(_layer.Timers.T4, Timeout.InfiniteTimeSpan);
+            }
             else
+            {
+                _timer?.Dispose();
                 _layer.Remove(this);
+            }
         }
         _result.TrySetResult(result);
     }
