@@ -12,8 +12,13 @@
 # The targets' order rotates from round to round so that none always runs first. Writes
 # benchmarks/results/DATE-kamailio.md and two PNG plots beside it. Needs benchmarks/install-bench-deps.sh.
 #
+# Workloads: fanout (an open loop at FANOUT_RATE: latency at a load everyone carries), saturate (a closed loop of
+# PUBLISHes to users with SAT_WATCHERS watchers, SAT_CONCURRENCY in flight: the most NOTIFYs a second each delivers)
+# and subscribe (a closed-loop SUBSCRIBE storm).
+#
 # Settings (environment): ROUNDS (3), FANOUT_RATE (100 PUBLISH/s), FANOUT_WATCHERS (1,10,40), FANOUT_DURATION
-# (20s), SUB_USERS (1000), SUB_WATCHERS (10), SUB_CONCURRENCY (100), TARGETS (all four), KAM_CHILDREN (8),
+# (20s), SAT_WATCHERS (40,200), SAT_CONCURRENCY (16), SAT_DURATION (20s), SUB_USERS (1000), SUB_WATCHERS (10),
+# SUB_CONCURRENCY (100), WORKLOADS ("fanout saturate subscribe"), TARGETS (all four), KAM_CHILDREN (8),
 # PG_PORT (35432), SIP_PORT (35060), HTTP_PORT (38080), OUT (benchmarks/results), KEEP=1 keeps the work dir.
 set -euo pipefail
 
@@ -22,6 +27,10 @@ ROUNDS="${ROUNDS:-3}"
 FANOUT_RATE="${FANOUT_RATE:-100}"
 FANOUT_WATCHERS="${FANOUT_WATCHERS:-1,10,40}"
 FANOUT_DURATION="${FANOUT_DURATION:-20s}"
+SAT_WATCHERS="${SAT_WATCHERS:-40,200}"
+SAT_CONCURRENCY="${SAT_CONCURRENCY:-16}"
+SAT_DURATION="${SAT_DURATION:-20s}"
+WORKLOADS="${WORKLOADS:-fanout saturate subscribe}"
 SUB_USERS="${SUB_USERS:-1000}"
 SUB_WATCHERS="${SUB_WATCHERS:-10}"
 SUB_CONCURRENCY="${SUB_CONCURRENCY:-100}"
@@ -137,9 +146,11 @@ start_target() {
 run_load() {
   local round="$1" target="$2" workload="$3" dir="$4"
   shift 4
-  local out="$dir/out" rc=0
+  local out="$dir/out" rc=0 kind="$workload"
+  # saturate is LoadGen's fanout in a closed loop.
+  [ "$workload" = saturate ] && kind=fanout
   mkdir -p "$out"
-  timeout 600 dotnet "$LOADGEN_DLL" "$workload" --server "127.0.0.1:$SIP_PORT" --progress none --out "$out" "$@" \
+  timeout 600 dotnet "$LOADGEN_DLL" "$kind" --server "127.0.0.1:$SIP_PORT" --progress none --out "$out" "$@" \
     >"$dir/loadgen.log" 2>&1 || rc=$?
   local json; json="$(ls "$out"/*.json 2>/dev/null | head -1 || true)"
   if [ -z "$json" ]; then
@@ -161,7 +172,7 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "Round $round of $ROUNDS"
   for i in $(seq 0 $((n - 1))); do
     target="${target_list[$(((i + round - 1) % n))]}"
-    for workload in fanout subscribe; do
+    for workload in $WORKLOADS; do
       dir="$WORK/r$round/$target/$workload"
       if ! start_target "$target" "$dir"; then
         printf '%s\t%s\t%s\tnan\tnan\tnan\tnan\tstart\n' "$round" "$target" "$workload" >>"$RESULTS"
@@ -170,6 +181,9 @@ for round in $(seq 1 "$ROUNDS"); do
       fi
       if [ "$workload" = fanout ]; then
         run_load "$round" "$target" fanout "$dir" --watchers "$FANOUT_WATCHERS" --rate "$FANOUT_RATE" --duration "$FANOUT_DURATION"
+      elif [ "$workload" = saturate ]; then
+        run_load "$round" "$target" saturate "$dir" --watchers "$SAT_WATCHERS" --presentities 8 --concurrency "$SAT_CONCURRENCY" \
+          --duration "$SAT_DURATION"
       else
         run_load "$round" "$target" subscribe "$dir" --users "$SUB_USERS" --watchers "$SUB_WATCHERS" --concurrency "$SUB_CONCURRENCY"
       fi
@@ -180,11 +194,12 @@ done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 mkdir -p "$OUT"
-COMMAND="ROUNDS=$ROUNDS FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
+COMMAND="ROUNDS=$ROUNDS FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SAT_WATCHERS=$SAT_WATCHERS SAT_CONCURRENCY=$SAT_CONCURRENCY SAT_DURATION=$SAT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/{print $2}') GiB; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(dotnet --version | sed 's/^/.NET SDK /'); $(kamailio -v | head -1 | sed 's/^version: //'); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'); git $(git -C "$ROOT" rev-parse --short HEAD)"
 python3 "$ROOT/benchmarks/kamailio/report.py" "$RESULTS" "$OUT/$DATE-kamailio" "$COMMAND" "$MACHINE" \
   "fanout --watchers $FANOUT_WATCHERS --rate $FANOUT_RATE --duration $FANOUT_DURATION" \
-  "subscribe --users $SUB_USERS --watchers $SUB_WATCHERS --concurrency $SUB_CONCURRENCY"
+  "subscribe --users $SUB_USERS --watchers $SUB_WATCHERS --concurrency $SUB_CONCURRENCY" \
+  "fanout --watchers $SAT_WATCHERS --presentities 8 --concurrency $SAT_CONCURRENCY --duration $SAT_DURATION"
 gnuplot "$OUT/$DATE-kamailio.gp"
 rm -f "$OUT/$DATE-kamailio.gp" "$OUT/$DATE-kamailio-plot.dat"
 echo "Written: $OUT/$DATE-kamailio.md, $OUT/$DATE-kamailio-notifies.png, $OUT/$DATE-kamailio-p99.png"

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the comparison's Markdown and gnuplot script from compare.sh's results table.
 
-report.py RESULTS.tsv STEM COMMAND MACHINE FANOUT_DESC SUBSCRIBE_DESC
+report.py RESULTS.tsv STEM COMMAND MACHINE FANOUT_DESC SUBSCRIBE_DESC [SATURATE_DESC]
 RESULTS.tsv rows: round, target, workload, NOTIFYs/s, p50 ms, p99 ms, errors, LoadGen exit code.
 Writes STEM.md, STEM.gp (plots STEM-notifies.png and STEM-p99.png) and STEM-plot.dat.
 """
@@ -11,7 +11,7 @@ import statistics
 import sys
 
 TARGETS = ["ours-sqlite", "ours-postgres", "kamailio-durable", "kamailio-memory"]
-WORKLOADS = ["fanout", "subscribe"]
+WORKLOADS = ["fanout", "saturate", "subscribe"]
 
 
 def num(text):
@@ -40,7 +40,9 @@ def ratio(a, b):
 
 
 def main():
+    global WORKLOADS
     results, stem, command, machine, fanout_desc, subscribe_desc = sys.argv[1:7]
+    saturate_desc = sys.argv[7] if len(sys.argv) > 7 else ""
     rows = []
     with open(results, encoding="utf-8") as f:
         for line in f:
@@ -50,6 +52,7 @@ def main():
             rows.append({"round": int(parts[0]), "target": parts[1], "workload": parts[2], "rate": num(parts[3]),
                          "p50": num(parts[4]), "p99": num(parts[5]), "errors": num(parts[6]), "exit": parts[7]})
     targets = [t for t in TARGETS if any(r["target"] == t for r in rows)]
+    WORKLOADS = [w for w in WORKLOADS if any(r["workload"] == w for r in rows)]
     rounds = sorted({r["round"] for r in rows})
     med = {}
     for t in targets:
@@ -77,7 +80,10 @@ def main():
            "Workloads (LoadGen, `benchmarks/Presence.LoadGen`):", "",
            f"- `{fanout_desc}`: an open loop; NOTIFYs/s follows the offered load while a server keeps up, so the "
            "latency is the figure to compare.",
-           f"- `{subscribe_desc}`: a closed loop; SUBSCRIBE → first NOTIFY, as fast as the server answers.", "",
+           f"- `{subscribe_desc}`: a closed loop; SUBSCRIBE → first NOTIFY, as fast as the server answers.",
+           *([f"- `{saturate_desc}` (saturate): a closed loop of PUBLISHes to users with 40 and 200 watchers, each "
+              "change awaited to its last NOTIFY: NOTIFYs/s here is the most the server delivers, the figure the "
+              "fan-out target (at least 2x Kamailio durable) is about."] if saturate_desc else []), "",
            "LoadGen matches Kamailio's NOTIFYs as it matches ours: presence_xml relays the published PIDF, so the "
            "change markers LoadGen puts in it (the alternative contact, the do-not-disturb note) come back in the "
            "NOTIFY body; no run below has unattributed NOTIFYs unless its errors say so.", "",
