@@ -49,6 +49,8 @@ public sealed class PresentityGrainRecoveryTests : IAsyncLifetime
     public async Task A_change_whose_notify_never_left_is_sent_by_the_next_activation_and_only_by_that_one()
     {
         await using var watcher = new CapturingSipClient();
+        // The working transport binds its port at once, so that no other test's server takes it meanwhile.
+        var up = new PresentityGrainFactory(Services(await EndpointAsync(start: true)));
         var down = new PresentityGrainFactory(Services(await EndpointAsync(start: false)));
         var crashed = await down.ActivateAsync(Aor, CancellationToken.None);
         await DurablyAsync(crashed, (p, now) => p.Subscribe(new SubscribeRequest(
@@ -58,7 +60,6 @@ public sealed class PresentityGrainRecoveryTests : IAsyncLifetime
         Assert.True(await HasMarkerAsync(), "the change's write says its NOTIFYs may not have left");
 
         // The process is gone; the next one activates the user from the store, with a transport that works.
-        var up = new PresentityGrainFactory(Services(await EndpointAsync(start: true)));
         var next = await up.ActivateAsync(Aor, CancellationToken.None);
         var received = await watcher.CollectAsync(TimeSpan.FromSeconds(10), messages => messages.Any(IsNotify));
         var notify = Assert.Single(received.Select(r => SipParser.Parse(r).Message!), IsNotify);
