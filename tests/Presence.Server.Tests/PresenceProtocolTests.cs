@@ -163,6 +163,41 @@ public sealed class PresenceProtocolTests
     }
 
     [Fact]
+    public async Task A_change_acknowledged_just_before_a_sigkill_is_notified_again_after_the_restart()
+    {
+        var server = await ServerProcess.StartAsync();
+        try
+        {
+            await using var alice = new TestUserAgent(server.Port, "alice");
+            await using var bob = new TestUserAgent(server.Port, "bob");
+            await alice.RegisterAsync();
+            await bob.SubscribeAsync(alice.Aor, expires: 3600);
+            var first = await bob.NextNotifyAsync();
+            Assert.Equal("available", TestUserAgent.ExtendedOf(first));
+
+            Assert.Equal(200, (await alice.PublishAsync(DialogInfo, Dialog("confirmed"), expires: 3600)).StatusCode);
+            // Killed at once, well before the reminder that would record the NOTIFY as sent: it (the next CSeq) may or
+            // may not have left. Either way the restarted server sends the document again, numbered above anything
+            // the dead one used.
+            server = await server.CrashAndRestartAsync();
+            SipMessage again;
+            do
+            {
+                again = await bob.NextNotifyAsync(TimeSpan.FromSeconds(10));
+                Assert.Equal("busy", TestUserAgent.ExtendedOf(again));
+            }
+            while (again.CSeq == first.CSeq + 1);
+            Assert.True(again.CSeq > first.CSeq + 1, $"CSeq {again.CSeq} after {first.CSeq}");
+            Assert.Equal(first.CallId, again.CallId);
+            Assert.Equal(first.GetFrom()!.Tag, again.GetFrom()!.Tag);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Expiry_is_acted_on_within_a_second_and_watchers_hear_at_once()
     {
         await using var server = await ServerProcess.StartAsync(extraArgs:

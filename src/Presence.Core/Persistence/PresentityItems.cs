@@ -7,7 +7,8 @@ namespace Presence.Core.Persistence;
 
 /// <summary>
 /// How a presentity's state is stored: one item per binding, publication and subscription (so a refresh
-/// writes one small row), one for the settings, one for the composite last sent to watchers.
+/// writes one small row), one for the settings, one for the composite last sent to watchers, and while NOTIFYs
+/// of a stored change may not have left yet, a marker saying so.
 /// </summary>
 public static class PresentityItems
 {
@@ -20,6 +21,7 @@ public static class PresentityItems
     public const string GroupsKind = "groups";
     /// <summary>The user's NOTIFY CSeq floor: after a load, every dialog continues above it (one row, not one per watcher).</summary>
     public const string CSeqKind = "cseq";
+    public const string UnsentKind = "unsent";
 
     public static byte[] Serialize(Binding binding) => JsonSerializer.SerializeToUtf8Bytes(binding, ItemJson.Default.Binding);
 
@@ -28,6 +30,10 @@ public static class PresentityItems
     public static byte[] Serialize(UserSettings settings) => JsonSerializer.SerializeToUtf8Bytes(settings, ItemJson.Default.UserSettings);
 
     public static byte[] Serialize(StoredComposite composite) => JsonSerializer.SerializeToUtf8Bytes(composite, ItemJson.Default.StoredComposite);
+
+    /// <summary>The marker of NOTIFYs that may not have left; its presence is what counts, the time (of the first
+    /// such change) is for whoever reads the store.</summary>
+    public static byte[] SerializeUnsent(DateTimeOffset since) => JsonSerializer.SerializeToUtf8Bytes(since, ItemJson.Default.DateTimeOffset);
 
     public static byte[] Serialize(IReadOnlyList<WatcherRule> rules) => JsonSerializer.SerializeToUtf8Bytes(rules.ToList(), ItemJson.Default.ListWatcherRule);
 
@@ -83,4 +89,5 @@ internal sealed record StoredPublication(string EntityTag, DateTimeOffset Expire
 [JsonSerializable(typeof(HistoryEntry))]
 [JsonSerializable(typeof(List<WatcherRule>))]
 [JsonSerializable(typeof(List<string>))]
+[JsonSerializable(typeof(DateTimeOffset))]
 internal sealed partial class ItemJson : JsonSerializerContext;

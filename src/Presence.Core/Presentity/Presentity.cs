@@ -45,12 +45,15 @@ public sealed partial class Presentity
 
     public UserSettings Settings => _settings;
 
-    /// <summary>When the next registration, publication or subscription expires; the runtime wakes the grain then.</summary>
+    /// <summary>
+    /// When the next registration, publication or subscription expires, or the reminder is to look whether a change's
+    /// NOTIFYs have left; the runtime wakes the grain then.
+    /// </summary>
     public DateTimeOffset? NextDueAt
     {
         get
         {
-            DateTimeOffset? next = null;
+            DateTimeOffset? next = _unsentCheckAt;
             foreach (var b in _bindings.Values)
                 next = Min(next, b.ExpiresAt);
             foreach (var p in _publications.Values)
@@ -72,7 +75,9 @@ public sealed partial class Presentity
     /// <summary>
     /// Restores a presentity from its stored items, then brings it up to date: what expired while it was not
     /// active is removed, subscriptions move their NOTIFY CSeq past anything sent before, and watchers hear of
-    /// a composite that differs from the one they last received.
+    /// a composite that differs from the one they last received, or of the current one again when the last
+    /// change's NOTIFYs may not have left before the process ended (a duplicate is harmless, RFC 6665 §4.2.2
+    /// lets a notifier send a NOTIFY at any time; a lost change is not).
     /// </summary>
     public static Presentity Load(string aor, IEnumerable<(string Kind, string Key, byte[] Payload)> items, DateTimeOffset now, PresenceOptions? options = null)
     {
@@ -106,6 +111,9 @@ public sealed partial class Presentity
                 case PresentityItems.CSeqKind when PresentityItems.ReadCSeqFloor(payload) is { } floor:
                     presentity._cseqFloor = floor;
                     break;
+                case PresentityItems.UnsentKind:
+                    presentity._unsentCheckAt = now;
+                    break;
             }
         }
         // Every CSeq up to the reserved bound may have been used before a crash: continue above it, and reserve the
@@ -125,8 +133,12 @@ public sealed partial class Presentity
             presentity.RaiseCSeqFloor(highest + CSeqBlock);
         presentity.Expire(now);
         // A user nobody has stored anything for stays without rows until something happens to it.
-        if (presentity._lastSent is not null || presentity.Changes.HasWrites)
-            presentity.Recompute(now, "restart");
+        bool unsent = presentity.HasUnsentNotifies;
+        bool notified = (presentity._lastSent is not null || presentity.Changes.HasWrites)
+            && presentity.Recompute(now, "restart", resend: unsent);
+        // Nobody is left to hear the document again (the watchers all went while the user was not loaded).
+        if (unsent && !notified)
+            presentity.NotifiesSent();
         return presentity;
     }
 
@@ -142,6 +154,7 @@ public sealed partial class Presentity
     {
         if (Expire(now))
             Recompute(now, "expiry");
+        PostponeUnsentCheck(now);
     }
 
     /// <summary>Operator or user settings from the HTTP API: DND and its comment, alternatives, voicemail.</summary>
@@ -200,20 +213,31 @@ public sealed partial class Presentity
     /// <summary>
     /// Recomputes the composite; when its document differs from the last one sent, every active watcher gets
     /// a NOTIFY (and only then: RFC 3856 §6.6 asks for NOTIFYs on changes), and a status change goes to history.
+    /// With <paramref name="resend"/>, they get the document even if it is the last one sent. True when any did.
     /// </summary>
-    private void Recompute(DateTimeOffset now, string cause)
+    private bool Recompute(DateTimeOffset now, string cause, bool resend = false)
     {
         CompositePresence composite = Composite(now);
         byte[] document = PidfWriter.Write(ToDocument(composite));
-        if (_lastSent is not null && _lastSent.Document.AsSpan().SequenceEqual(document))
-            return;
-        bool statusChanged = _lastSent is null || _lastSent.Status != composite.Status || _lastSent.Note != composite.Note;
-        RecordSent(composite, document);
-        if (statusChanged)
-            Changes.History.Add(new HistoryEntry(now, composite.Status, composite.Note, cause));
+        if (_lastSent is null || !_lastSent.Document.AsSpan().SequenceEqual(document))
+        {
+            bool statusChanged = _lastSent is null || _lastSent.Status != composite.Status || _lastSent.Note != composite.Note;
+            RecordSent(composite, document);
+            if (statusChanged)
+                Changes.History.Add(new HistoryEntry(now, composite.Status, composite.Note, cause));
+        }
+        else if (!resend)
+        {
+            return false;
+        }
         // Politely blocked watchers always see the same closed document, so a change never reaches them.
-        foreach (var s in _subscriptions.Values.Where(s => s.State == SubscriptionState.Active && s.Decision == WatcherAction.Allow && !s.IsWatcherInfo).ToList())
+        var watchers = _subscriptions.Values.Where(s => s.State == SubscriptionState.Active && s.Decision == WatcherAction.Allow && !s.IsWatcherInfo).ToList();
+        foreach (var s in watchers)
             Notify(s, $"active;expires={s.SecondsLeft(now)}", document, terminal: false);
+        if (watchers.Count == 0)
+            return false;
+        MarkUnsent(now);
+        return true;
     }
 
     /// <summary>Persists the document watchers now have, the reference for telling the next change.</summary>

@@ -15,7 +15,9 @@ public sealed record TurnResult(PresenceOutcome? Outcome, Task<bool> Durable);
 /// The grain of one user: the runtime's single owner of a <see cref="Presentity"/>. A turn runs the pure logic,
 /// hands the changes to the group committer without waiting for the disk, and returns; the caller answers once
 /// the write is durable. NOTIFYs leave in turn order, each after its own write, so a watcher never hears of a
-/// change that a crash could take back, and CSeq order on the wire is the order they were numbered in.
+/// change that a crash could take back, and CSeq order on the wire is the order they were numbered in. A change's
+/// write also says that its NOTIFYs may not have left; the reminder's turn a moment later clears that once they
+/// have, and a load that finds it sends the document again: a crash in between costs a duplicate, not a change.
 /// </summary>
 public sealed class PresentityGrain : IGrain
 {
@@ -41,7 +43,8 @@ public sealed class PresentityGrain : IGrain
 
     public DateTimeOffset? NextDueAt => _presentity.NextDueAt;
 
-    public bool CanDeactivate => _effects.IsCompleted;
+    // A marker still stored would bring the user back at once, only to send its watchers the document again.
+    public bool CanDeactivate => _effects.IsCompleted && !_presentity.HasUnsentNotifies;
 
     /// <summary>Runs one piece of presence logic as this grain's turn.</summary>
     /// <param name="parent">The span of the request that asked for the turn (none for expiry work).</param>
@@ -87,6 +90,10 @@ public sealed class PresentityGrain : IGrain
     {
         var result = await RunAsync((p, at) =>
         {
+            // Every earlier turn's NOTIFYs have gone to the sender (read after a reload, which starts sending again):
+            // the marker that brought the reminder here can go, in this turn's write.
+            if (_effects.IsCompleted)
+                p.NotifiesSent();
             p.OnDue(at);
             return null;
         }, ct: ct).ConfigureAwait(false);
