@@ -68,13 +68,16 @@ peak_rss_mib() { awk '/VmHWM/{printf "%.0f", $2 / 1024}' "/proc/$1/status"; }
 
 # Runs one step; prints "pass" or "miss" and appends a row: users p50 p99 p999 notifies/s changes/s errors cpu% rss seed-s.
 run_step() {
-  local users="$1" dir="$WORK/u$1"
+  local users="$1" dir="$WORK/u$1-$RANDOM"
   mkdir -p "$dir/out"
   echo "== $users users x $WATCHERS watchers" >&2
   local seed_start; seed_start=$(date +%s.%N)
   dotnet "$LOADGEN_DLL" seed --store "$dir/p.db" --users "$users" --watchers "$WATCHERS" --run-id cap >"$dir/seed.log" 2>&1 \
     || { echo "  seed failed:" >&2; tail -3 "$dir/seed.log" >&2; return 2; }
   local seed_s; seed_s=$(echo "$(date +%s.%N) - $seed_start" | bc)
+  # The seed leaves gigabytes of dirty pages; a server started while the kernel writes them back waits on its
+  # fsyncs for seconds, which no server in service sees.
+  sync
   echo "  $(tail -1 "$dir/seed.log")" >&2
   (cd "$dir" && exec dotnet "$SERVER_DLL" --Sip:ListenAddress=127.0.0.1 "--Sip:UdpPort=$SIP_PORT" "--Sip:TcpPort=$SIP_PORT" \
     --Sip:TlsPort=0 "--Http:Urls=http://127.0.0.1:$HTTP_PORT" --Auth:Enabled=false --Sip:RateLimit:Enabled=false \
