@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes the Markdown of benchmarks/capacity.sh from its rows (one per step, tab-separated):
-users, p50, p99, p99.9 (ms), NOTIFYs/s, PUBLISHes/s, errors, server CPU %, server peak RSS MiB, seed seconds."""
+users, p50, p99, p99.9 (ms), NOTIFYs/s, PUBLISHes/s, errors, server CPU %, server peak RSS MiB, seed seconds,
+the load generator's GC pauses in ms."""
 import sys
 
 rows_file, out, command, machine, passed, missed, half, limit, watchers = sys.argv[1:10]
@@ -15,6 +16,7 @@ with open(rows_file) as f:
         rows.append({
             "users": int(c[0]), "p50": float(c[1]), "p99": float(c[2]), "p999": float(c[3]), "notifies": float(c[4]),
             "publishes": float(c[5]), "errors": int(c[6]), "cpu": float(c[7]), "rss": float(c[8]), "seed": float(c[9]),
+            "gc": float(c[10]) if len(c) > 10 and c[10] else float("nan"),
         })
 
 
@@ -40,18 +42,19 @@ lines = [
     "presence logic makes the rows), starts the server on it (Release, the embedded default, one process) and "
     "runs `Presence.LoadGen seeded` against it; nothing is activated beforehand, so each PUBLISH finds its user on "
     "disk, as it would a user idle for longer than the server's 10-minute idle timeout (the model's users publish "
-    "every 15 minutes). The load generator runs on the same two cores. Latencies: PUBLISH sent -> each NOTIFY "
+    "every 15 minutes). The load generator runs on the same two cores (server CPU: one core = 100 %; the "
+    "load generator's own GC pauses delay what it receives, so they are listed). Latencies: PUBLISH sent -> each NOTIFY "
     "received, warm-up excluded. A step passes with p99 at most "
     f"{limit:g} ms and no error (every NOTIFY owed arrived, every PUBLISH got its 200).",
     "",
-    "| users | subscriptions | PUBLISH/s | NOTIFY/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU | server peak RSS | seed | verdict |",
-    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+    "| users | subscriptions | PUBLISH/s | NOTIFY/s | p50 ms | p99 ms | p99.9 ms | errors | server CPU | server peak RSS | LoadGen GC pauses | seed | verdict |",
+    "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
 ]
 for r in rows:
     note = " (half capacity)" if half and r["users"] == half else ""
     lines.append(
         f"| {r['users']:,} | {r['users'] * watchers:,} | {r['publishes']:.1f} | {r['notifies']:,.0f} | {r['p50']:.2f} | "
-        f"{r['p99']:.2f} | {r['p999']:.2f} | {r['errors']} | {r['cpu']:.0f} % | {r['rss']:,.0f} MiB | {r['seed']:.0f} s | "
+        f"{r['p99']:.2f} | {r['p999']:.2f} | {r['errors']} | {r['cpu']:.0f} % | {r['rss']:,.0f} MiB | {r['gc']:,.0f} ms | {r['seed']:.0f} s | "
         f"{verdict(r)}{note} |")
 lines.append("")
 if passed:

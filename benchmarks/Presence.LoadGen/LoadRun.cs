@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime;
 using Presence.LoadGen.Drive;
 using Presence.LoadGen.Measure;
 using Presence.LoadGen.Report;
@@ -33,6 +34,8 @@ public static class LoadRun
         TimeSpan setup;
         DriveSummary drive;
         long measuredFrom;
+        TimeSpan paused;
+        int gen2;
         await using (ProgressDisplay.Start(context, options.Progress).ConfigureAwait(false))
         {
             context.Phase = "setup";
@@ -54,6 +57,12 @@ public static class LoadRun
             setup = clock.Elapsed;
 
             context.Phase = "measuring";
+            // No blocking full collection of the load generator's heap (millions of dialogs in a seeded run) in the
+            // middle of the measurement; what pauses remain are reported with the results.
+            GCLatencyMode latencyMode = GCSettings.LatencyMode;
+            GCSettings.LatencyMode = GCLatencyMode.SustainedLowLatency;
+            TimeSpan pausedBefore = GC.GetTotalPauseDuration();
+            int gen2Before = GC.CollectionCount(2);
             measuredFrom = Stopwatch.GetTimestamp();
             tracker.RecordFrom = measuredFrom + (long)(options.Warmup.TotalSeconds * Stopwatch.Frequency);
             drive = await LoadDriver.RunAsync(options, workload.MaxCount, i => workload.RunOneAsync(context, i), context.OnInternalError, cancellationToken)
@@ -64,8 +73,15 @@ public static class LoadRun
             while (tracker.OpenChanges > 0 && drain.Elapsed < options.NotifyTimeout && !cancellationToken.IsCancellationRequested)
                 await Task.Delay(50, CancellationToken.None).ConfigureAwait(false);
             context.Phase = "done";
+            paused = GC.GetTotalPauseDuration() - pausedBefore;
+            gen2 = GC.CollectionCount(2) - gen2Before;
+            GCSettings.LatencyMode = latencyMode;
         }
-        return RunResultBuilder.Build(context, workload, drive, startedAt, setup, measuredFrom);
+        return RunResultBuilder.Build(context, workload, drive, startedAt, setup, measuredFrom) with
+        {
+            LoadGenGcPauseMs = paused.TotalMilliseconds,
+            LoadGenGen2Collections = gen2,
+        };
     }
 
     private static async Task PingAsync(LoadContext context)

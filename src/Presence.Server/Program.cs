@@ -61,3 +61,16 @@ catch (OptionsValidationException ex)
     await Console.Error.WriteLineAsync("Configuration error: " + string.Join(" ", ex.Failures));
     return 2;
 }
+catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System.Net.Sockets.SocketError.AddressAlreadyInUse
+    or System.Net.Sockets.SocketError.AddressNotAvailable or System.Net.Sockets.SocketError.AccessDenied)
+{
+    // Another server (or an earlier one still stopping) has the port, or the address is not this machine's.
+    await Console.Error.WriteLineAsync(
+        $"Cannot listen: {ex.Message}. Check Sip:ListenAddress, Sip:UdpPort/TcpPort/TlsPort and Http:Urls, and that no other server uses them.");
+    return 3;
+}
+catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+{
+    await Console.Error.WriteLineAsync($"Cannot listen: {ex.Message} Check Http:Urls, and that no other server uses it.");
+    return 3;
+}

@@ -91,6 +91,40 @@ public sealed class ListenerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_SIP_port_in_use_is_refused_with_a_message_not_a_crash()
+    {
+        // Another server (or one still stopping) holds the port: a clear line and exit code 3, no stack trace.
+        using var taken = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp);
+        taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
+        int port = ((System.Net.IPEndPoint)taken.LocalEndPoint!).Port;
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => ServerProcess.StartAsync(extraArgs: [$"--Sip:UdpPort={port}"]));
+        Assert.Contains("exit code 3", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Cannot listen:", ex.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled exception", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_HTTP_port_in_use_is_refused_with_a_message_not_a_crash()
+    {
+        var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        try
+        {
+            int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+            var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+                () => ServerProcess.StartAsync(extraArgs: [$"--Http:Urls=http://127.0.0.1:{port}"]));
+            Assert.Contains("exit code 3", ex.Message, StringComparison.Ordinal);
+            Assert.Contains("Cannot listen:", ex.Message, StringComparison.Ordinal);
+            Assert.DoesNotContain("Unhandled exception", ex.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
+    [Fact]
     public async Task Contradictory_expiry_rules_are_refused_with_a_message()
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(

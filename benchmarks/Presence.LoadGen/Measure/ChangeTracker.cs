@@ -83,6 +83,12 @@ internal sealed class ChangeTracker : INotifySink
 
     public void Track(WatcherSubscription subscription) => _dialogs[subscription.CallId] = subscription;
 
+    /// <summary>
+    /// Finds dialogs that are not tracked one by one (a seeded run's millions, told by their Call-ID's shape), so
+    /// that the load generator holds no string and no table entry per dialog.
+    /// </summary>
+    public Func<string, WatcherSubscription?>? Resolve { get; set; }
+
     /// <summary>Starts a change of <paramref name="presentity"/>; it owes one NOTIFY per active watcher (or <paramref name="expected"/>).</summary>
     public Change Begin(SimUser presentity, int group, int? expected = null)
     {
@@ -109,7 +115,8 @@ internal sealed class ChangeTracker : INotifySink
 
     public int OnNotify(SipMessage notify, long receivedAt)
     {
-        if (!_dialogs.TryGetValue(notify.CallId, out var subscription))
+        WatcherSubscription? subscription = _dialogs.TryGetValue(notify.CallId, out var tracked) ? tracked : Resolve?.Invoke(notify.CallId);
+        if (subscription is null)
         {
             // RFC 6665 §4.1.3: a NOTIFY that matches no subscription is answered 481.
             Interlocked.Increment(ref _received);

@@ -61,6 +61,7 @@ public static class ResultFiles
             .AppendLine(CultureInfo.InvariantCulture, $"| out of order / duplicates / unattributed / strays (481) | {n.OutOfOrder:N0} / {n.Duplicates:N0} / {n.Unattributed:N0} / {n.Strays:N0} |")
             .AppendLine(CultureInfo.InvariantCulture, $"| requests retransmitted by us (timer E) | {result.Transport.RequestRetransmissions:N0} |")
             .AppendLine(CultureInfo.InvariantCulture, $"| NOTIFY retransmissions from the server | {result.Transport.NotifyRetransmissions:N0} |")
+            .AppendLine(CultureInfo.InvariantCulture, $"| load generator's GC pauses while measuring (gen 2 collections) | {result.LoadGenGcPauseMs:N0} ms ({result.LoadGenGen2Collections}) |")
             .AppendLine();
 
         md.AppendLine("## Change → NOTIFY (ms)").AppendLine()

@@ -52,6 +52,14 @@ public sealed record RunResult
 
     public required TransportFigures Transport { get; init; }
 
+    /// <summary>
+    /// The load generator's own garbage-collection pauses during the measured phase (ms in all, and the gen 2
+    /// collections): a pause delays the NOTIFYs it receives meanwhile, so the latencies include it.
+    /// </summary>
+    public double LoadGenGcPauseMs { get; init; }
+
+    public int LoadGenGen2Collections { get; init; }
+
     /// <summary>Everything that went wrong, summed: failed requests, missing or unexplained NOTIFYs, internal errors.</summary>
     public required long Errors { get; init; }
 

@@ -17,6 +17,8 @@ internal sealed class SeededSteady(LoadOptions options) : Workload(options)
 {
     private SimUser[] _users = [];
     private SimUser[] _order = [];
+    private WatcherSubscription[] _dialogs = [];
+    private string _prefix = string.Empty;
 
     public override string Name => "seeded";
 
@@ -45,23 +47,44 @@ internal sealed class SeededSteady(LoadOptions options) : Workload(options)
             if (_users[i].Name != layout.UserName(i))
                 throw new InvalidOperationException($"User {i} is {_users[i].Name}, the layout says {layout.UserName(i)}: users were made before the setup.");
         }
+        // Millions of dialogs: an array found by the Call-ID's numbers, not a table of strings, so that the load
+        // generator's heap (and its collections, which delay what it receives) stays small.
+        _dialogs = new WatcherSubscription[(long)Users * Watchers];
         for (int p = 0; p < Users; p++)
         {
             cancellationToken.ThrowIfCancellationRequested();
             for (int k = 0; k < Watchers; k++)
             {
-                var subscription = new WatcherSubscription(_users[layout.WatcherOf(p, k)], _users[p], layout.CallId(p, k), SeededLayout.FromTag(p, k))
+                // The Call-ID and tag are the layout's, made again only when needed; nothing is sent in these dialogs.
+                _dialogs[(long)p * Watchers + k] = new WatcherSubscription(_users[layout.WatcherOf(p, k)], _users[p], string.Empty, string.Empty)
                 {
                     // The store's subscription had its first NOTIFY when it was made; the next NOTIFY is a change's.
                     HasFirstNotify = true,
                 };
-                context.Tracker.Track(subscription);
                 _users[p].AddWatcher();
             }
         }
+        _prefix = Options.RunId + "-s";
+        context.Tracker.Resolve = Resolve;
         _order = (SimUser[])_users.Clone();
         context.Random.Shuffle(_order);
         return Task.CompletedTask;
+    }
+
+    // "RUNID-s<presentity>-<k>@loadgen" (SeededLayout.CallId) to its dialog; anything else is not ours.
+    private WatcherSubscription? Resolve(string callId)
+    {
+        ReadOnlySpan<char> rest = callId.AsSpan();
+        if (!rest.StartsWith(_prefix, StringComparison.Ordinal))
+            return null;
+        rest = rest[_prefix.Length..];
+        int dash = rest.IndexOf('-'), at = rest.IndexOf('@');
+        if (dash <= 0 || at <= dash
+            || !int.TryParse(rest[..dash], NumberStyles.None, CultureInfo.InvariantCulture, out int p)
+            || !int.TryParse(rest[(dash + 1)..at], NumberStyles.None, CultureInfo.InvariantCulture, out int k)
+            || p >= Users || k >= Watchers)
+            return null;
+        return _dialogs[(long)p * Watchers + k];
     }
 
     public override Task<Change?> RunOneAsync(LoadContext context, long index) =>

@@ -28,6 +28,7 @@ public sealed class StreamSipTransport : IAsyncDisposable
     private readonly ConcurrentDictionary<IPEndPoint, SipStreamConnection> _byRemote = new();
     private readonly ConcurrentDictionary<Task, byte> _running = new();
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private Task? _acceptLoop;
     private long _refusedConnections, _headerTimeouts;
 
@@ -240,8 +241,11 @@ public sealed class StreamSipTransport : IAsyncDisposable
     private static IPEndPoint Normalize(IPEndPoint endPoint) =>
         endPoint.Address.IsIPv4MappedToIPv6 ? new IPEndPoint(endPoint.Address.MapToIPv4(), endPoint.Port) : endPoint;
 
+    /// <summary>Closes the listener and every connection; a second call does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await _stop.CancelAsync().ConfigureAwait(false);
         _listener.Dispose();
         if (_acceptLoop is not null)

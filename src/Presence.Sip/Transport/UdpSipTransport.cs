@@ -16,6 +16,7 @@ public sealed class UdpSipTransport : IAsyncDisposable
     private readonly Action<Exception>? _onError;
     private readonly SourceRateLimiter? _limiter;
     private readonly CancellationTokenSource _stop = new();
+    private int _disposed;
     private Task? _loop;
 
     public UdpSipTransport(
@@ -109,8 +110,11 @@ public sealed class UdpSipTransport : IAsyncDisposable
         }
     }
 
+    /// <summary>Stops receiving and closes the socket; a second call (a host that failed to start stops and then disposes) does nothing.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+            return;
         await _stop.CancelAsync().ConfigureAwait(false);
         _socket.Dispose();
         if (_loop is not null)
