@@ -62,14 +62,10 @@ psql_pg() { PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -h 127.0.0
 TARGET_PID=""
 PG_STARTED=0
 
+# shellcheck source=lib/process.sh
+. "$ROOT/benchmarks/lib/process.sh"
 stop_target() {
-  [ -n "$TARGET_PID" ] || return 0
-  if kill -0 "$TARGET_PID" 2>/dev/null; then
-    kill -TERM "$TARGET_PID" 2>/dev/null || true
-    for _ in $(seq 1 40); do kill -0 "$TARGET_PID" 2>/dev/null || break; sleep 0.25; done
-    kill -0 "$TARGET_PID" 2>/dev/null && kill -KILL "$TARGET_PID" 2>/dev/null || true
-  fi
-  wait "$TARGET_PID" 2>/dev/null || true
+  stop_process "$TARGET_PID" 10
   TARGET_PID=""
 }
 

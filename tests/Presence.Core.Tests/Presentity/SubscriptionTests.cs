@@ -126,14 +126,8 @@ public sealed class SubscriptionTests
         var h = new PresentityHarness();
         h.Register();
         string tag = h.Subscribe().NotifierTag!;
-        var stored = new Dictionary<(string, string), byte[]>();
-        void Persist(PresentityChanges c)
-        {
-            foreach (var (kind, key, payload) in c.Upserts)
-                stored[(kind, key)] = payload;
-            foreach (var d in c.Deletes)
-                stored.Remove(d);
-        }
+        var stored = new StoredRows();
+        void Persist(PresentityChanges c) => stored.Apply(c);
         Persist(h.Take());
         long lastCSeq = 1;
         int subscriptionWrites = 0;
@@ -157,7 +151,7 @@ public sealed class SubscriptionTests
         Assert.Equal(0, subscriptionWrites);
 
         // A crash: the presentity comes back from storage and the next NOTIFY continues above every CSeq used.
-        var reloaded = Core.Presentity.Presentity.Load("sip:alice@example.com", stored.Select(s => (s.Key.Item1, s.Key.Item2, s.Value)), h.Now);
+        var reloaded = stored.Load("sip:alice@example.com", h.Now);
         reloaded.TakeChanges();
         reloaded.Publish(new PublishRequest(null, 600, Pidf.ContentType, Pidf.OnThePhone()), h.Now);
         var next = Assert.Single(reloaded.TakeChanges().Notifies);
@@ -171,17 +165,10 @@ public sealed class SubscriptionTests
         var h = new PresentityHarness();
         for (int w = 0; w < 40; w++)
             h.Subscribe(callId: $"watcher-{w}", watcherTag: $"w{w}");
-        var stored = new Dictionary<(string, string), byte[]>();
-        void Persist(PresentityChanges c)
-        {
-            foreach (var (kind, key, payload) in c.Upserts)
-                stored[(kind, key)] = payload;
-            foreach (var d in c.Deletes)
-                stored.Remove(d);
-        }
+        var stored = new StoredRows();
+        void Persist(PresentityChanges c) => stored.Apply(c);
         Persist(h.Take());
-        Core.Presentity.Presentity Reload() =>
-            Core.Presentity.Presentity.Load("sip:alice@example.com", stored.Select(s => (s.Key.Item1, s.Key.Item2, s.Value)), h.Now);
+        Core.Presentity.Presentity Reload() => stored.Load("sip:alice@example.com", h.Now);
 
         var user = Reload();
         var loaded = user.TakeChanges();

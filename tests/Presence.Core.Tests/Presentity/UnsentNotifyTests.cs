@@ -11,30 +11,11 @@ public sealed class UnsentNotifyTests
 {
     private static readonly (string Kind, string Key) Marker = (PresentityItems.UnsentKind, string.Empty);
 
-    /// <summary>The rows a store would hold after applying every write so far.</summary>
-    private sealed class Store
-    {
-        private readonly Dictionary<(string Kind, string Key), byte[]> _rows = [];
-
-        public bool HasMarker => _rows.ContainsKey(Marker);
-
-        public IEnumerable<(string Kind, string Key, byte[] Payload)> Items => _rows.Select(r => (r.Key.Kind, r.Key.Key, r.Value));
-
-        public PresentityChanges Apply(PresentityChanges changes)
-        {
-            foreach (var delete in changes.Deletes)
-                _rows.Remove(delete);
-            foreach (var (kind, key, payload) in changes.Upserts)
-                _rows[(kind, key)] = payload;
-            return changes;
-        }
-    }
-
     // Two watchers in alice's domain (allowed) and one from elsewhere (pending until alice decides).
-    private static (PresentityHarness H, Store Store) Watched()
+    private static (PresentityHarness H, StoredRows Store) Watched()
     {
         var h = new PresentityHarness();
-        var store = new Store();
+        var store = new StoredRows();
         h.Register(expires: 600);
         h.Subscribe(callId: "sub-1", watcherTag: "w1", expires: 3600);
         h.Subscribe(callId: "sub-2", watcherTag: "w2", expires: 3600);
@@ -48,7 +29,7 @@ public sealed class UnsentNotifyTests
     public void A_change_watchers_hear_of_is_written_with_the_marker_and_the_reminder_comes_soon()
     {
         var (h, store) = Watched();
-        Assert.False(store.HasMarker);
+        Assert.False(store.Has(Marker.Kind, Marker.Key));
         Assert.Equal(h.Now.AddSeconds(600), h.User.NextDueAt);
 
         h.Publish(Pidf.OnThePhone());
@@ -70,7 +51,7 @@ public sealed class UnsentNotifyTests
         var cleared = store.Apply(h.Take());
         Assert.Equal([Marker], cleared.Deletes);
         Assert.Empty(cleared.Upserts);
-        Assert.False(store.HasMarker);
+        Assert.False(store.Has(Marker.Kind, Marker.Key));
         Assert.Equal(h.Now.AddSeconds(600), h.User.NextDueAt);
         // Nothing is pending now: saying so again writes nothing.
         h.User.NotifiesSent();
@@ -78,7 +59,7 @@ public sealed class UnsentNotifyTests
 
         h.Publish(Pidf.Basic("closed"));
         store.Apply(h.Take());
-        Assert.True(store.HasMarker);
+        Assert.True(store.Has(Marker.Kind, Marker.Key));
     }
 
     [Fact]
@@ -117,7 +98,7 @@ public sealed class UnsentNotifyTests
         // The document is the one stored: no new composite, no history. These NOTIFYs may be lost too: the marker stays.
         Assert.DoesNotContain(changes.Upserts, u => u.Kind == PresentityItems.CompositeKind);
         Assert.Empty(changes.History);
-        Assert.True(store.HasMarker);
+        Assert.True(store.Has(Marker.Kind, Marker.Key));
         Assert.True(reloaded.HasUnsentNotifies);
         Assert.Equal(h.Now + Core.Presentity.Presentity.UnsentCheckDelay, reloaded.NextDueAt);
     }
@@ -142,19 +123,19 @@ public sealed class UnsentNotifyTests
     public void Load_with_the_marker_and_no_watcher_left_clears_it()
     {
         var h = new PresentityHarness();
-        var store = new Store();
+        var store = new StoredRows();
         h.Register(expires: 3600);
         h.Subscribe(expires: 60);
         h.Publish(Pidf.OnThePhone());
         store.Apply(h.Take());
-        Assert.True(store.HasMarker);
+        Assert.True(store.Has(Marker.Kind, Marker.Key));
 
         // Down longer than the subscription lasted: it ends (with its own final NOTIFY), and nobody is left to hear the document.
         var reloaded = Core.Presentity.Presentity.Load("sip:alice@example.com", store.Items, h.Now.AddMinutes(5));
         var changes = store.Apply(reloaded.TakeChanges());
         Assert.True(Assert.Single(changes.Notifies).Terminal);
         Assert.Contains(Marker, changes.Deletes);
-        Assert.False(store.HasMarker);
+        Assert.False(store.Has(Marker.Kind, Marker.Key));
         Assert.False(reloaded.HasUnsentNotifies);
     }
 
