@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Microsoft.Extensions.Logging.Abstractions;
-using Presence.Cluster.Storage;
+using Presence.Grains.Storage;
 
 namespace Presence.Core.Benchmarks;
 

@@ -8,30 +8,33 @@ using Presence.Server.Sip;
 using Presence.Server.Telemetry;
 
 var builder = WebApplication.CreateBuilder(args);
-if (!ClusterRoles.TryRead(builder.Configuration, out ClusterRole role, out string roleError))
+// The role decides which services exist at all, so the cluster settings are read before the host is built.
+ClusterOptions cluster = OrleansHosting.ReadOptions(builder.Configuration, out var clusterErrors);
+if (clusterErrors.Count > 0)
 {
-    await Console.Error.WriteLineAsync("Configuration error: " + roleError);
+    await Console.Error.WriteLineAsync("Configuration error: " + string.Join(" ", clusterErrors));
     return 2;
 }
-// An edge holds no users: no store, no grains, no API.
+ClusterRole role = cluster.Role;
+// An edge holds no users: no store, no grains, no API. A silo speaks no SIP.
 bool hostsUsers = role != ClusterRole.Edge;
+bool speaksSip = role != ClusterRole.Silo;
 // Telemetry first: its OTLP export starts before everything and flushes after everything has stopped.
 builder.Services.AddPresenceTelemetry(builder.Configuration, role);
 builder.Logging.AddOtlpLogs(builder.Configuration, role.ToString().ToLowerInvariant());
-// Presence first: hosted services start in order and stop in reverse, so the store is open before the first
-// SIP request and closes after the last one.
+// Hosted services start in order and stop in reverse: the store opens before the silo starts (and closes after its
+// last grain), the silo has joined before SIP listens, and SIP stops taking requests before the silo leaves.
+builder.Services.AddPresence(builder.Configuration);
 if (hostsUsers)
-    builder.Services.AddPresence(builder.Configuration);
-// After the store (a silo joins once it can serve) and before SIP (it has joined before the first request).
-builder.Services.AddCluster(builder.Configuration, role);
-builder.Services.AddSipEndpoint(builder.Configuration);
-builder.Services.AddSipEdge(builder.Configuration, role);
+    builder.Services.AddPresenceStore();
+builder.UsePresenceSilo(cluster);
+if (speaksSip)
+    builder.Services.AddSipEndpoint(builder.Configuration);
 if (hostsUsers)
 {
     builder.Services.AddPresenceApi(builder.Configuration);
     builder.Services.AddDashboard();
 }
-builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(15));
 builder.WebHost.UseUrls((builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
 await using var app = builder.Build();
@@ -66,7 +69,7 @@ catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode is System
 {
     // Another server (or an earlier one still stopping) has the port, or the address is not this machine's.
     await Console.Error.WriteLineAsync(
-        $"Cannot listen: {ex.Message}. Check Sip:ListenAddress, Sip:UdpPort/TcpPort/TlsPort and Http:Urls, and that no other server uses them.");
+        $"Cannot listen: {ex.Message}. Check Sip:ListenAddress, Sip:UdpPort/TcpPort/TlsPort, Cluster:SiloPort and Http:Urls, and that no other server uses them.");
     return 3;
 }
 catch (IOException ex) when (ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)

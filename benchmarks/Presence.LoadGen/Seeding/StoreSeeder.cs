@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using Presence.Cluster.Storage;
+using Presence.Grains.Storage;
 using Presence.Core.Presentity;
 using Presence.LoadGen.Sip;
 

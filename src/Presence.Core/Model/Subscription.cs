@@ -8,7 +8,8 @@ public enum SubscriptionState : byte
 
 /// <summary>
 /// A watcher's subscription to this user's presence (<see cref="Decision"/>: what the user's rules allow it to see): the dialog it lives in (RFC 6665 §4.1.2, RFC 3261 §12)
-/// and when it ends. The notifier's (our) tag identifies it among the user's subscriptions.
+/// and when it ends. The notifier's (our) tag identifies it among the user's subscriptions. <see cref="Edge"/> is the
+/// SIP node that holds the watcher's flow, where its NOTIFYs leave (opaque to the presence logic).
 /// </summary>
 public sealed record Subscription(
     string Id,
@@ -26,7 +27,8 @@ public sealed record Subscription(
     long CSeqReserved,
     WatcherAction Decision = WatcherAction.Allow,
     string Package = Subscription.PresencePackage,
-    IReadOnlyList<string>? WatcherGroups = null)
+    IReadOnlyList<string>? WatcherGroups = null,
+    string? Edge = null)
 {
     /// <summary>RFC 3856: the presence event package.</summary>
     public const string PresencePackage = "presence";

@@ -14,7 +14,8 @@ public sealed record RegisterRequest(
 public sealed record PublishRequest(string? IfMatch, int? Expires, string? ContentType, byte[]? Body);
 
 /// <summary>A SUBSCRIBE to this user's presence (RFC 6665 §4.2.1, RFC 3856) or to its watcher information (RFC 3857).
-/// A notifier tag marks an in-dialog refresh; <see cref="AcceptsDocument"/> says the watcher takes the package's format.</summary>
+/// A notifier tag marks an in-dialog refresh; <see cref="AcceptsDocument"/> says the watcher takes the package's format;
+/// <see cref="Edge"/> names the SIP node that holds the watcher's flow (opaque here: the host's business).</summary>
 public sealed record SubscribeRequest(
     string CallId,
     string WatcherTag,
@@ -28,7 +29,8 @@ public sealed record SubscribeRequest(
     bool AcceptsDocument,
     string? Flow,
     string Package = Subscription.PresencePackage,
-    IReadOnlyList<string>? WatcherGroups = null);
+    IReadOnlyList<string>? WatcherGroups = null,
+    string? Edge = null);
 
 /// <summary>
 /// The answer to a request, in domain terms; the SIP host turns it into a response. Only the fields that fit

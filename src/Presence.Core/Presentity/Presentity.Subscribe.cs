@@ -40,7 +40,7 @@ public sealed partial class Presentity
                 tag, request.CallId, request.WatcherTag, tag, request.WatcherAor, request.WatcherUri, request.RemoteTarget,
                 request.RouteSet, request.EventId, now.AddSeconds(expires),
                 decision == WatcherAction.Confirm ? SubscriptionState.Pending : SubscriptionState.Active,
-                request.Flow, CSeqReserved: 0, decision, request.Package, request.WatcherGroups);
+                request.Flow, CSeqReserved: 0, decision, request.Package, request.WatcherGroups, request.Edge);
             if (expires == 0)
             {
                 // RFC 6665 §4.4.3: a fetch is a subscription that ends with its first NOTIFY.
@@ -73,7 +73,7 @@ public sealed partial class Presentity
             Terminate(existing, "timeout", now, document);
             return new PresenceOutcome(200) { NotifierTag = existing.NotifierTag, Expires = 0 };
         }
-        var refreshed = existing with { ExpiresAt = now.AddSeconds(expires), RemoteTarget = request.RemoteTarget, Flow = request.Flow ?? existing.Flow };
+        var refreshed = existing with { ExpiresAt = now.AddSeconds(expires), RemoteTarget = request.RemoteTarget, Flow = request.Flow ?? existing.Flow, Edge = request.Edge ?? existing.Edge };
         _subscriptions[refreshed.Id] = refreshed;
         Changes.Upsert(PresentityItems.SubscriptionKind, refreshed.Id, PresentityItems.Serialize(refreshed));
         // RFC 6665 §4.2.1.2: a refresh is answered with a NOTIFY too.

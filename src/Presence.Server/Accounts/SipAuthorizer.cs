@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using Presence.Grains.Accounts;
 using Presence.Sip.Auth;
 using Presence.Sip.Message;
 using Presence.Sip.Transactions;

@@ -1,9 +1,7 @@
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Presence.Cluster.Membership;
 using Presence.Server.Cluster;
 using Presence.Server.Presence;
-using Presence.Server.Telemetry;
 
 namespace Presence.Server.Dashboard;
 
@@ -15,23 +13,22 @@ namespace Presence.Server.Dashboard;
 internal static class DashboardApi
 {
     public static async Task<IResult> GetAsync(
-        bool? history, HttpContext http, DashboardSampler sampler, PresenceChangeFeed feed, DashboardPeers peers, CancellationToken ct)
+        bool? history, HttpContext http, DashboardSampler sampler, PresenceChangeFeed feed, DashboardPeers peers, ClusterMembers cluster,
+        CancellationToken ct)
     {
-        var services = http.RequestServices;
-        var agent = services.GetService<MembershipAgent>();
-        string self = agent?.SiloId ?? Environment.MachineName;
+        var members = Members(cluster);
+        string self = members.First(m => m.Self).Silo;
         bool withHistory = history == true;
         var reading = sampler.Read();
         var silos = new List<SiloJson> { SiloJson.From(self, reading, withHistory) };
         var changes = feed.Recent.Latest().Select(c => ChangeJson.From(c, self)).ToList();
-        var members = agent is null ? Alone(self, services.GetService<TelemetryRole>()?.Name ?? "both") : Members(agent);
 
         // A member asked by another answers for itself: no fan-out from there, so no loop between two views.
-        if (agent is not null && !http.Request.Headers.ContainsKey(ClusterApi.ForwardedHeader))
+        if (cluster.Clustered && !http.Request.Headers.ContainsKey(ClusterApi.ForwardedHeader))
         {
             string authorization = http.Request.Headers.Authorization.ToString();
             var others = members
-                .Where(m => !m.Self && m.Role == "silo" && m.Status is "active" or "leaving" && !string.IsNullOrEmpty(m.Http) && m.Silo != self)
+                .Where(m => !m.Self && m.Role is "both" or "silo" && m.Status is "active" or "leaving" && !string.IsNullOrEmpty(m.Http))
                 .DistinctBy(m => m.Silo)
                 .Select(m => peers.FetchAsync(m, authorization, self, withHistory, ct));
             foreach (var (silo, theirs) in await Task.WhenAll(others).ConfigureAwait(false))
@@ -41,26 +38,10 @@ internal static class DashboardApi
             }
             changes = [.. changes.OrderByDescending(c => c.At).Take(RecentChanges.DefaultCapacity)];
         }
-        return Results.Json(new DashboardJson(reading.At, self, agent is not null, agent?.Ring.Version, members, silos, changes));
+        return Results.Json(new DashboardJson(reading.At, self, cluster.Clustered, members, silos, changes));
     }
 
-    private static List<MemberJson> Alone(string self, string role) => [new MemberJson(self, role, "active", null, null, null, null, true)];
-
-    private static List<MemberJson> Members(MembershipAgent agent)
-    {
-        var shares = agent.Ring.Shares();
-        return (agent.Snapshot?.Members ?? [])
-            .OrderBy(m => m.Role)
-            .ThenBy(m => m.SiloId, StringComparer.Ordinal)
-            .ThenByDescending(m => m.Incarnation)
-            .Select(m =>
-            {
-                bool isSelf = m.SiloId == agent.SiloId && m.Incarnation == agent.Incarnation;
-                string status = isSelf && agent.IsFenced ? "fenced" : m.Status.ToString().ToLowerInvariant();
-                int? partitions = m.Role != MemberRole.Silo ? null : m.Status == MemberStatus.Active ? shares.GetValueOrDefault(m.SiloId) : 0;
-                return new MemberJson(
-                    m.SiloId, m.Role.ToString().ToLowerInvariant(), status, partitions, m.SipAddress, m.HttpAddress, m.LeaseExpires, isSelf);
-            })
-            .ToList();
-    }
+    private static List<MemberJson> Members(ClusterMembers cluster) =>
+        [.. cluster.All().Select(m => new MemberJson(
+            m.Name, m.Role?.ToString().ToLowerInvariant() ?? "unknown", m.StatusName, m.Address.ToString(), m.HttpAddress, m.Self))];
 }

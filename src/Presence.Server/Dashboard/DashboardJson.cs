@@ -12,20 +12,17 @@ public sealed record DashboardJson(
     DateTimeOffset At,
     string Self,
     bool Clustered,
-    long? RingVersion,
     IReadOnlyList<MemberJson> Members,
     IReadOnlyList<SiloJson> Silos,
     IReadOnlyList<ChangeJson> Changes);
 
-/// <summary>A row of the membership (or, outside a cluster, this process alone, with no partitions).</summary>
+/// <summary>A row of Orleans' membership (outside a cluster, this process alone): name, role, status, silo address, HTTP API.</summary>
 public sealed record MemberJson(
     string Silo,
     string Role,
     string Status,
-    int? Partitions,
-    string? Sip,
+    string Address,
     string? Http,
-    DateTimeOffset? LeaseExpires,
     bool Self);
 
 /// <summary>

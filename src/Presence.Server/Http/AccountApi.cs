@@ -2,6 +2,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Options;
+using Presence.Grains.Accounts;
+using Presence.Grains.Commands;
 using Presence.Server.Accounts;
 using Presence.Server.Presence;
 
@@ -72,7 +74,7 @@ public static class AccountApi
         var result = await accounts.SetDisabledAsync(aor, disabled, ct);
         // A disabled user's registrations and publications end now, and its watchers hear of it.
         if (disabled && result.Change == AccountChange.Done)
-            await presence.ExecuteAsync(aor, (p, now) => p.EndSources(now), ct: ct);
+            await presence.ExecuteAsync(aor, EndSourcesCommand.Instance, ct);
         return Result(result, aor);
     }
 
@@ -86,11 +88,11 @@ public static class AccountApi
         var result = await accounts.SetGroupsAsync(aor, names, ct);
         // The user's own grain knows its groups too: its watchers are decided again under the group rules.
         if (result.Change == AccountChange.Done)
-            await presence.ExecuteAsync(aor, (p, now) => p.SetGroups(names, now), ct: ct);
+            await presence.ExecuteAsync(aor, new SetGroupsCommand([.. names]), ct);
         return Result(result, aor);
     }
 
-    private static IResult Result((AccountChange Change, Account? Account) result, string aor) => result.Change switch
+    private static IResult Result(AccountResult result, string aor) => result.Change switch
     {
         AccountChange.Done => Results.Json(AccountJsonView.From(result.Account!)),
         AccountChange.NotFound => Results.Json(new ProblemJson($"No user {aor}."), statusCode: 404),

@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Presence.Core.Documents;
-using Presence.Core.Model;
-using Presence.Core.Presentity;
+using Presence.Grains.Commands;
+using Presence.Grains.Users;
 using Presence.Server.Presence;
 using Presence.Sip.Headers;
 
@@ -22,7 +22,7 @@ public static class PresenceApi
     public static IEndpointRouteBuilder MapPresenceApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/health", () => Results.Ok(new { status = "ok" }));
-        var api = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope).AddEndpointFilter(Cluster.ClusterApi.ToOwner);
+        var api = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope);
         api.MapGet("/presence", GetPresence);
         api.MapGet("/presence.pidf", GetPidf);
         api.MapPut("/dnd", SetDnd);
@@ -30,7 +30,7 @@ public static class PresenceApi
         api.MapPut("/alternative-contacts", SetAlternatives);
         api.MapPut("/voicemail", SetVoicemail);
         api.MapDelete("/voicemail", (string user, PresenceDirectory d, TimeProvider t, CancellationToken ct) =>
-            Change(user, d, t, s => s with { VoicemailUri = null }, ct));
+            Change(user, d, t, new SetVoicemailCommand(null), ct));
         api.MapGet("/history", GetHistory);
         api.MapGet("/stream", StreamAsync);
         return app;
@@ -61,32 +61,32 @@ public static class PresenceApi
             return Task.FromResult(Bad($"The comment is longer than {MaxCommentLength} characters."));
         if (comment is not null && comment.Any(c => char.IsControl(c) && c is not ('\n' or '\t')))
             return Task.FromResult(Bad("The comment contains control characters."));
-        return Change(user, directory, time, s => s with { DoNotDisturb = true, DndComment = string.IsNullOrEmpty(comment) ? null : comment }, ct);
+        return Change(user, directory, time, new SetDoNotDisturbCommand(true, string.IsNullOrEmpty(comment) ? null : comment), ct);
     }
 
     private static Task<IResult> ClearDnd(string user, PresenceDirectory directory, TimeProvider time, CancellationToken ct) =>
-        Change(user, directory, time, s => s with { DoNotDisturb = false, DndComment = null }, ct);
+        Change(user, directory, time, new SetDoNotDisturbCommand(false, null), ct);
 
     private static Task<IResult> SetAlternatives(
         string user, List<AlternativeContactJson>? body, PresenceDirectory directory, TimeProvider time, CancellationToken ct)
     {
-        var contacts = new List<AlternativeContact>();
+        var contacts = new List<AlternativeContactValue>();
         foreach (var c in body ?? [])
         {
             if (!IsContactUri(c.Uri))
                 return Task.FromResult(Bad($"'{c.Uri}' is not a sip, sips or tel URI."));
             if (c.Priority is < 0 or > 1 || double.IsNaN(c.Priority))
                 return Task.FromResult(Bad("A priority is between 0 and 1."));
-            contacts.Add(new AlternativeContact(c.Uri, c.Priority));
+            contacts.Add(new AlternativeContactValue(c.Uri, c.Priority));
         }
-        return Change(user, directory, time, s => s with { AlternativeContacts = contacts }, ct);
+        return Change(user, directory, time, new SetAlternativeContactsCommand([.. contacts]), ct);
     }
 
     private static Task<IResult> SetVoicemail(string user, VoicemailRequest? body, PresenceDirectory directory, TimeProvider time, CancellationToken ct)
     {
         if (body?.Uri is not { } uri || !IsContactUri(uri))
             return Task.FromResult(Bad("Give the voicemail as a sip, sips or tel URI: {\"uri\": \"sip:vm@example.com\"}."));
-        return Change(user, directory, time, s => s with { VoicemailUri = uri }, ct);
+        return Change(user, directory, time, new SetVoicemailCommand(uri), ct);
     }
 
     private static async Task<IResult> GetHistory(string user, DateTimeOffset? since, int? limit, PresenceDirectory directory, CancellationToken ct)
@@ -109,40 +109,38 @@ public static class PresenceApi
         }
         http.Response.Headers.ContentType = "text/event-stream";
         http.Response.Headers.CacheControl = "no-cache";
-        // Subscribe before reading the current state, so that no change falls between the two.
-        var changes = feed.ListenAsync(aor, ct).GetAsyncEnumerator(ct);
-        var pending = changes.MoveNextAsync();
+        // Follow the user before reading the current state, so that no change falls between the two.
+        using var changes = await feed.SubscribeAsync(aor, ct);
         await WriteEventAsync(http, await directory.GetAsync(aor, ct), time, ct);
         try
         {
+            var next = changes.Reader.WaitToReadAsync(ct).AsTask();
             while (!ct.IsCancellationRequested)
             {
-                var next = pending.AsTask();
                 var tick = Task.Delay(TimeSpan.FromSeconds(15), time, ct);
                 if (await Task.WhenAny(next, tick) == tick)
                 {
                     // A comment line keeps proxies from closing an idle stream.
                     await http.Response.WriteAsync(": keep-alive\n\n", ct);
                     await http.Response.Body.FlushAsync(ct);
-                    pending = new ValueTask<bool>(next);
                     continue;
                 }
                 if (!await next)
                     break;
+                // Several changes at once are one event: the state now says all of them.
+                while (changes.Reader.TryRead(out _))
+                {
+                }
                 await WriteEventAsync(http, await directory.GetAsync(aor, ct), time, ct);
-                pending = changes.MoveNextAsync();
+                next = changes.Reader.WaitToReadAsync(ct).AsTask();
             }
         }
         catch (OperationCanceledException)
         {
         }
-        finally
-        {
-            await changes.DisposeAsync();
-        }
     }
 
-    private static async Task WriteEventAsync(HttpContext http, PresenceView view, TimeProvider time, CancellationToken ct)
+    private static async Task WriteEventAsync(HttpContext http, PresentitySnapshot view, TimeProvider time, CancellationToken ct)
     {
         string json = JsonSerializer.Serialize(PresenceJson.From(view, time.GetUtcNow()), JsonSerializerOptions.Web);
         await http.Response.WriteAsync($"event: presence\ndata: {json}\n\n", ct);
@@ -150,13 +148,13 @@ public static class PresenceApi
     }
 
     private static async Task<IResult> Change(
-        string user, PresenceDirectory directory, TimeProvider time, Func<UserSettings, UserSettings> change, CancellationToken ct)
+        string user, PresenceDirectory directory, TimeProvider time, PresenceCommand change, CancellationToken ct)
     {
         if (!TryAor(user, out string aor, out var problem))
             return problem;
-        PresenceOutcome outcome = await directory.ExecuteAsync(aor, (p, now) => p.SetSettings(change(p.Settings), now), ct: ct);
+        PresenceAnswer outcome = await directory.ExecuteAsync(aor, change, ct);
         if (!outcome.IsSuccess)
-            return Results.Json(new ProblemJson(outcome.Reason ?? "The change was refused."), statusCode: outcome.StatusCode == 500 ? 500 : 400);
+            return Results.Json(new ProblemJson(outcome.Reason ?? "The change was refused."), statusCode: outcome.StatusCode >= 500 ? outcome.StatusCode : 400);
         return Results.Json(PresenceJson.From(await directory.GetAsync(aor, ct), time.GetUtcNow()));
     }
 

@@ -1,6 +1,6 @@
 using Presence.Core.Documents;
 using Presence.Core.Model;
-using Presence.Server.Presence;
+using Presence.Grains.Users;
 
 namespace Presence.Server.Http;
 
@@ -19,20 +19,19 @@ public sealed record PresenceJson(
     int Publications,
     int Watchers)
 {
-    public static PresenceJson From(PresenceView view, DateTimeOffset now) => new(
+    public static PresenceJson From(PresentitySnapshot view, DateTimeOffset now) => new(
         view.Aor,
-        StatusName(view.Composite.Status),
-        view.Composite.IsOpen ? "open" : "closed",
-        view.Composite.Note,
-        view.Composite.RegisteredContacts.Concat(view.Composite.AlternativeContacts)
-            .Select(c => new ContactJson(c.Uri, c.Priority, c.Registered)).ToList(),
-        view.Bindings.Select(b => new RegistrationJson(b.ContactUri, b.SecondsLeft(now), b.Q)).ToList(),
-        view.Settings.AlternativeContacts.Select(a => new AlternativeContactJson(a.Uri, a.Priority)).ToList(),
-        view.Composite.VoicemailUri,
-        view.Composite.Activities,
-        new DoNotDisturbJson(view.Settings.DoNotDisturb, view.Settings.DndComment),
+        StatusName(view.Status),
+        view.IsOpen ? "open" : "closed",
+        view.Note,
+        view.Contacts.Select(c => new ContactJson(c.Uri, c.Priority, c.Registered)).ToList(),
+        view.Registrations.Select(b => new RegistrationJson(b.ContactUri, b.SecondsLeft(now), b.Q)).ToList(),
+        view.AlternativeContacts.Select(a => new AlternativeContactJson(a.Uri, a.Priority)).ToList(),
+        view.VoicemailUri,
+        view.Activities,
+        new DoNotDisturbJson(view.DoNotDisturb, view.DndComment),
         view.Publications,
-        view.Watchers);
+        view.Watchers.Length);
 
     /// <summary>The extended status as the README and the PIDF extension spell it.</summary>
     public static string StatusName(ExtendedStatus status) => status switch

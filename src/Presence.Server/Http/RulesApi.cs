@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Presence.Core.Model;
-using Presence.Core.Presentity;
+using Presence.Grains.Commands;
 using Presence.Server.Presence;
 
 namespace Presence.Server.Http;
@@ -15,7 +15,7 @@ public static class RulesApi
 {
     public static IEndpointRouteBuilder MapRulesApi(this IEndpointRouteBuilder app)
     {
-        var user = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope).AddEndpointFilter(Cluster.ClusterApi.ToOwner);
+        var user = app.MapGroup("/api/users/{user}").AddEndpointFilter(TokenFilter.RequireScope);
         user.MapGet("/watchers", WatchersAsync);
         user.MapGet("/rules", RulesAsync);
         user.MapPut("/rules", SetRuleAsync);
@@ -27,10 +27,11 @@ public static class RulesApi
     {
         if (!PresenceApi.TryAor(user, out string aor, out var problem))
             return problem;
-        var watchers = await directory.PeekAsync(aor, (p, now) => p.Subscriptions
-            .Select(s => new WatcherJson(s.WatcherAor, s.State == SubscriptionState.Pending ? "pending" : "active", ActionName(s.Decision), s.SecondsLeft(now)))
+        var view = await directory.GetAsync(aor, ct);
+        var watchers = view.Watchers
+            .Select(w => new WatcherJson(w.WatcherAor, w.Pending ? "pending" : "active", ActionName(w.Decision), SecondsLeft(w.ExpiresAt, view.At)))
             .OrderBy(w => w.Watcher, StringComparer.Ordinal)
-            .ToList(), ct);
+            .ToList();
         return Results.Json(watchers);
     }
 
@@ -38,10 +39,11 @@ public static class RulesApi
     {
         if (!PresenceApi.TryAor(user, out string aor, out var problem))
             return problem;
-        var rules = await directory.PeekAsync(aor, (p, _) => p.Rules
-            .Select(r => new RuleJson(r.Key, ActionName(r.Value)))
+        var view = await directory.GetAsync(aor, ct);
+        var rules = view.Rules
+            .Select(r => new RuleJson(r.Watcher, ActionName(r.Action)))
             .OrderBy(r => r.Watcher, StringComparer.Ordinal)
-            .ToList(), ct);
+            .ToList();
         return Results.Json(rules);
     }
 
@@ -58,9 +60,11 @@ public static class RulesApi
             return problem;
         if (NormalizeWatcher(watcher) is not { } key)
             return PresenceApi.Bad("A watcher is a user (bob@example.com) or a domain (@example.org).");
-        PresenceOutcome outcome = await directory.ExecuteAsync(aor, (p, now) => p.SetRule(key, action, now), ct: ct);
+        PresenceAnswer outcome = await directory.ExecuteAsync(aor, new SetRuleCommand(key, action), ct);
         return outcome.IsSuccess ? await RulesAsync(user, directory, ct) : Results.Json(new ProblemJson(outcome.Reason ?? "Refused"), statusCode: 500);
     }
+
+    private static int SecondsLeft(DateTimeOffset expiresAt, DateTimeOffset now) => (int)Math.Max(0, Math.Ceiling((expiresAt - now).TotalSeconds));
 
     // "bob@example.com" and "sip:bob@example.com" are the same watcher; "@example.org" is a whole domain.
     private static string? NormalizeWatcher(string? watcher)

@@ -1,60 +1,80 @@
-using Presence.Cluster.Runtime;
-using Presence.Cluster.Storage;
-using Presence.Core.Composite;
+using Microsoft.Extensions.Logging;
 using Presence.Core.Model;
 using Presence.Core.Persistence;
-using Presence.Core.Presentity;
+using Presence.Grains;
+using Presence.Grains.Commands;
+using Presence.Grains.Storage;
+using Presence.Grains.Users;
 
 namespace Presence.Server.Presence;
 
 /// <summary>
-/// The one way into users' presence for the SIP handlers and the HTTP API: every operation is a turn of the
-/// user's grain, wherever that grain lives.
+/// The one way into users' presence for the SIP handlers and the HTTP API: each operation is a call to the user's grain,
+/// wherever Orleans has it. A call that meets the cluster changing (the grain's silo died and is not yet declared,
+/// or a message was refused while directories moved) is tried again for up to <see cref="RetryFor"/>, so the users of
+/// a dead silo are served by the others as soon as Orleans has moved them, without the client seeing an error.
 /// </summary>
-public sealed class PresenceDirectory
+public sealed class PresenceDirectory(IGrainFactory grains, IServiceProvider services, ILogger<PresenceDirectory> logger)
 {
-    private readonly GrainRuntime<PresentityGrain> _runtime;
-    private readonly IGrainStore _store;
+    /// <summary>How long a request keeps trying a grain while the cluster moves (within a SIP client's own 32 s).</summary>
+    public static readonly TimeSpan RetryFor = TimeSpan.FromSeconds(8);
 
-    public PresenceDirectory(GrainRuntime<PresentityGrain> runtime, IGrainStore store, NotifySender notifier)
+    /// <summary>Runs the command in the user's grain; a write that failed answers 500, and so does a cluster that stays unreachable.</summary>
+    public async Task<PresenceAnswer> ExecuteAsync(string aor, PresenceCommand command, CancellationToken ct = default)
     {
-        _runtime = runtime;
-        _store = store;
-        notifier.OnResult = (aor, subscriptionId, status) =>
-            _runtime.InvokeAsync(aor, g => g.OnNotifyResultAsync(subscriptionId, status));
+        var grain = grains.GetGrain<IPresentityGrain>(aor);
+        return await GrainCalls.RetryAsync(() => grain.Execute(command), aor, logger, ct).ConfigureAwait(false)
+            ?? new PresenceAnswer(503, "Presence Cluster Unavailable");
     }
 
-    /// <summary>
-    /// Runs <paramref name="action"/> on the user's presentity and returns its outcome once the changes are durable.
-    /// A failed write turns the outcome into 500: nothing is acknowledged that is not stored.
-    /// </summary>
-    public async Task<PresenceOutcome> ExecuteAsync(
-        string aor, Func<Presentity, DateTimeOffset, PresenceOutcome> action, Task? responded = null, CancellationToken ct = default)
+    /// <summary>A look at a user: the composite, the document watchers get, its sources, watchers and rules.</summary>
+    public async Task<PresentitySnapshot> GetAsync(string aor, CancellationToken ct = default)
     {
-        // The turn runs on the user's worker, where the caller's span is not current: it is handed over.
-        var parent = System.Diagnostics.Activity.Current?.Context ?? default;
-        TurnResult turn = await _runtime.InvokeAsync(aor, g => g.RunAsync(action, responded, ct, parent), ct).ConfigureAwait(false);
-        return await turn.Durable.ConfigureAwait(false) ? turn.Outcome! : new PresenceOutcome(500, "Presence State Could Not Be Stored");
+        var grain = grains.GetGrain<IPresentityGrain>(aor);
+        return await GrainCalls.RetryAsync(() => grain.Read(), aor, logger, ct).ConfigureAwait(false)
+            ?? throw new TimeoutException($"The grain of {aor} could not be reached within {RetryFor.TotalSeconds:0} s.");
     }
 
-    /// <summary>A read-only look at a user: the composite, the document watchers get, and the sources.</summary>
-    public Task<PresenceView> GetAsync(string aor, CancellationToken ct = default) =>
-        _runtime.InvokeAsync(aor, g => ValueTask.FromResult(g.Peek((p, now) => new PresenceView(
-            aor, p.Composite(now), p.Document(now), p.Bindings.Where(b => b.IsLive(now)).ToList(),
-            p.Publications.Count(x => x.IsLive(now)), p.Subscriptions.Count, p.Settings))), ct);
-
-    /// <summary>Reads something of a user without changing it.</summary>
-    public Task<T> PeekAsync<T>(string aor, Func<Presentity, DateTimeOffset, T> read, CancellationToken ct = default) =>
-        _runtime.InvokeAsync(aor, g => ValueTask.FromResult(g.Peek(read)), ct);
-
+    /// <summary>The user's history, newest first, read from the store (it is append-only: no grain needs to be involved).</summary>
     public async Task<IReadOnlyList<HistoryEntry>> HistoryAsync(string aor, DateTimeOffset? since, int max, CancellationToken ct = default)
     {
-        var records = await _store.ReadHistoryAsync(PresentityGrain.GrainType, aor, since, max, ct).ConfigureAwait(false);
+        var store = services.GetService(typeof(IGrainStore)) as IGrainStore
+            ?? throw new InvalidOperationException("History is read where the store is: a silo that hosts users.");
+        var records = await store.ReadHistoryAsync(PresentityGrain.GrainTypeName, aor, since, max, ct).ConfigureAwait(false);
         return records.Select(r => PresentityItems.ReadHistory(r.Payload)).OfType<HistoryEntry>().ToList();
     }
 }
 
-/// <summary>What the HTTP API shows of a user.</summary>
-public sealed record PresenceView(
-    string Aor, CompositePresence Composite, byte[] Document, IReadOnlyList<Binding> Bindings,
-    int Publications, int Watchers, UserSettings Settings);
+/// <summary>Grain calls that ride out a cluster change.</summary>
+internal static class GrainCalls
+{
+    private static readonly TimeSpan Pause = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>The call's result, or default when the cluster stayed unreachable for <see cref="PresenceDirectory.RetryFor"/>.</summary>
+    public static async Task<T?> RetryAsync<T>(Func<Task<T>> call, string aor, ILogger logger, CancellationToken ct)
+        where T : class
+    {
+        var deadline = DateTime.UtcNow + PresenceDirectory.RetryFor;
+        while (true)
+        {
+            try
+            {
+                return await call().ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Transient(ex) && DateTime.UtcNow + Pause < deadline && !ct.IsCancellationRequested)
+            {
+                PresenceLog.GrainCallRetried(logger, ex, aor);
+                await Task.Delay(Pause, ct).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (Transient(ex))
+            {
+                return null;
+            }
+        }
+    }
+
+    // What Orleans throws while a silo is dying or the directory moves; a bug or a storage failure is not retried.
+    private static bool Transient(Exception ex) =>
+        ex is SiloUnavailableException or OrleansMessageRejectionException or Orleans.Runtime.Messaging.ConnectionFailedException
+            or TimeoutException or OrleansException { InnerException: Orleans.Runtime.Messaging.ConnectionFailedException };
+}

@@ -3,9 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Presence.Cluster.Membership;
-using Presence.Cluster.Runtime;
-using Presence.Cluster.Storage;
+using Presence.Grains.Notify;
+using Presence.Grains.Storage;
 using Presence.Core;
 using Presence.Server.Sip;
 using Presence.Server.Sip.Handlers;
@@ -29,10 +28,7 @@ public sealed class PresenceHostOptions
     /// <summary>Expiry bounds and per-user caps; see <see cref="PresenceOptions"/> for each default.</summary>
     public PresenceOptions Rules { get; set; } = new();
 
-    /// <summary>Grain partitions' workers (default: one per core).</summary>
-    public int Workers { get; set; } = Environment.ProcessorCount;
-
-    /// <summary>Idle users leave memory after this long (default 10 minutes); their expiries still fire.</summary>
+    /// <summary>Idle users leave memory after this long (Orleans' collection age; default 10 minutes); their expiries still fire.</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(10);
 }
 
@@ -59,10 +55,8 @@ public sealed class PresenceHostOptionsValidator : IValidateOptions<PresenceHost
             failures.Add("Presence:Store=postgres needs Presence:ConnectionString.");
         if (!IsPostgres(options) && string.IsNullOrWhiteSpace(options.DatabasePath))
             failures.Add("Presence:DatabasePath is empty.");
-        if (options.Workers is < 1 or > 256)
-            failures.Add("Presence:Workers must be between 1 and 256.");
-        if (options.IdleTimeout <= TimeSpan.Zero)
-            failures.Add("Presence:IdleTimeout must be positive.");
+        if (options.IdleTimeout < TimeSpan.FromSeconds(1))
+            failures.Add("Presence:IdleTimeout must be at least 1 s.");
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 
@@ -71,43 +65,21 @@ public sealed class PresenceHostOptionsValidator : IValidateOptions<PresenceHost
 
 public static class PresenceHostingExtensions
 {
-    /// <summary>Wires users' presence: the SQLite store, group commit, the grain runtime, the SIP handlers.</summary>
+    /// <summary>
+    /// What every SIP-speaking or user-hosting process needs of presence: the directory that calls users' grains, the
+    /// accounts, the NOTIFY sender and delivery, the change feed, and the SIP handlers.
+    /// </summary>
     public static IServiceCollection AddPresence(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<PresenceHostOptions>().Bind(configuration.GetSection(PresenceHostOptions.Section)).ValidateOnStart();
         services.AddSingleton<IValidateOptions<PresenceHostOptions>, PresenceHostOptionsValidator>();
         services.AddSingleton(sp => sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value.Rules);
-        services.AddSingleton<IGrainStore>(sp =>
-        {
-            var hostOptions = sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value;
-            if (PresenceHostOptionsValidator.IsPostgres(hostOptions))
-                return new PostgresGrainStore(hostOptions.ConnectionString, sp.GetRequiredService<ILogger<PostgresGrainStore>>());
-            string path = Path.GetFullPath(sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value.DatabasePath);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            PresenceLog.StoreOpened(sp.GetRequiredService<ILogger<PresenceStoreService>>(), path);
-            return new SqliteGrainStore(path, sp.GetRequiredService<ILogger<SqliteGrainStore>>());
-        });
-        services.AddSingleton(sp => new GroupCommitter(sp.GetRequiredService<IGrainStore>(), logger: sp.GetRequiredService<ILogger<GroupCommitter>>())
-        {
-            BatchDone = sp.GetService<Telemetry.PresenceMetrics>() is { } metrics ? metrics.BatchDone : null,
-        });
         services.AddSingleton<LocalIdentity>();
-        services.AddSingleton<NotifySender>();
+        services.AddSingleton<Cluster.ClusterMembers>();
+        services.AddSingleton<Notify.NotifySender>();
+        services.AddSingleton<INotifyDelivery, Notify.NotifyDelivery>();
         services.AddSingleton<PresenceChangeFeed>();
-        services.AddSingleton<PresenceGrainServices>();
-        services.AddSingleton<PresentityGrainFactory>();
-        services.AddSingleton(sp =>
-        {
-            var options = sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value;
-            return new GrainRuntime<PresentityGrain>(
-                sp.GetRequiredService<PresentityGrainFactory>(),
-                sp.GetRequiredService<IGrainStore>(),
-                new GrainRuntimeOptions { Workers = Math.Max(1, options.Workers), IdleTimeout = options.IdleTimeout },
-                sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<GrainRuntime<PresentityGrain>>>(),
-                // In a cluster the membership agent says which partitions this silo may activate.
-                sp.GetService<MembershipAgent>());
-        });
+        services.AddSingleton<IPresenceChangeSink>(sp => sp.GetRequiredService<PresenceChangeFeed>());
         services.AddSingleton<PresenceDirectory>();
         services.AddOptions<Accounts.AuthOptions>().Bind(configuration.GetSection(Accounts.AuthOptions.Section));
         services.AddSingleton<Accounts.AccountDirectory>();
@@ -116,29 +88,61 @@ public static class PresenceHostingExtensions
         services.AddSingleton<ISipRequestHandler, PublishHandler>();
         services.AddSingleton<ISipRequestHandler, SubscribeHandler>();
         services.AddSingleton<ISipRequestHandler, RoutingHandler>();
-        // Before the SIP endpoint: the store and the grains are ready when the first request comes.
+        services.AddHostedService<PresenceCapabilities>();
+        return services;
+    }
+
+    /// <summary>
+    /// The users' store on a silo that hosts them: SQLite (the embedded default) or PostgreSQL, with group commit in
+    /// front. Register before Orleans: hosted services start in order (the store is open before the first grain
+    /// activates) and stop in reverse (it closes after the last grain has gone).
+    /// </summary>
+    public static IServiceCollection AddPresenceStore(this IServiceCollection services)
+    {
+        services.AddSingleton<IGrainStore>(sp =>
+        {
+            var hostOptions = sp.GetRequiredService<IOptions<PresenceHostOptions>>().Value;
+            if (PresenceHostOptionsValidator.IsPostgres(hostOptions))
+                return new PostgresGrainStore(hostOptions.ConnectionString, sp.GetRequiredService<ILogger<PostgresGrainStore>>());
+            string path = Path.GetFullPath(hostOptions.DatabasePath);
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            PresenceLog.StoreOpened(sp.GetRequiredService<ILogger<PresenceStoreService>>(), path);
+            return new SqliteGrainStore(path, sp.GetRequiredService<ILogger<SqliteGrainStore>>());
+        });
+        services.AddSingleton(sp => new GroupCommitter(sp.GetRequiredService<IGrainStore>(), logger: sp.GetRequiredService<ILogger<GroupCommitter>>())
+        {
+            BatchDone = sp.GetService<Telemetry.PresenceMetrics>() is { } metrics ? metrics.BatchDone : null,
+        });
         services.AddHostedService<PresenceStoreService>();
         return services;
     }
 }
 
-/// <summary>Opens the store and starts the grains with the host; stops them after the SIP endpoint has drained.</summary>
-public sealed class PresenceStoreService(
-    IGrainStore store, GrainRuntime<PresentityGrain> runtime, SipCapabilities capabilities) : IHostedService
+/// <summary>What this SIP node serves, for OPTIONS and 489/415 answers (nothing to do on a silo that speaks no SIP).</summary>
+public sealed class PresenceCapabilities(IServiceProvider services) : IHostedService
 {
-    public async Task StartAsync(CancellationToken cancellationToken)
+    public Task StartAsync(CancellationToken cancellationToken)
     {
+        if (services.GetService<SipCapabilities>() is not { } capabilities)
+            return Task.CompletedTask;
         capabilities.AddEventPackage("presence");
         capabilities.AddEventPackage("presence.winfo");
         capabilities.AddAccept("application/pidf+xml");
         capabilities.AddAccept("application/dialog-info+xml");
-        await store.InitializeAsync(cancellationToken).ConfigureAwait(false);
-        await runtime.StartAsync(cancellationToken).ConfigureAwait(false);
+        return Task.CompletedTask;
     }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Opens the store before the silo starts; after the silo has stopped, commits what is queued and closes it.</summary>
+public sealed class PresenceStoreService(IGrainStore store, GroupCommitter committer) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => store.InitializeAsync(cancellationToken);
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
-        await runtime.StopAsync(cancellationToken).ConfigureAwait(false);
+        await committer.DisposeAsync().ConfigureAwait(false);
         await store.DisposeAsync().ConfigureAwait(false);
     }
 }

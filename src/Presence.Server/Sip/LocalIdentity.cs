@@ -50,13 +50,16 @@ public sealed class LocalIdentity
         if (!listen.Equals(IPAddress.Any) && !listen.Equals(IPAddress.IPv6Any))
             return Reference(listen);
         // A wildcard listener: advertise this machine's first address that is up and not loopback.
-        var address = NetworkInterface.GetAllNetworkInterfaces()
+        return Reference(FirstMachineAddress());
+    }
+
+    /// <summary>This machine's first IPv4 address that is up and not loopback (loopback when there is none).</summary>
+    public static IPAddress FirstMachineAddress() =>
+        NetworkInterface.GetAllNetworkInterfaces()
             .Where(n => n.OperationalStatus == OperationalStatus.Up && n.NetworkInterfaceType != NetworkInterfaceType.Loopback)
             .SelectMany(n => n.GetIPProperties().UnicastAddresses)
             .Select(a => a.Address)
-            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork);
-        return Reference(address ?? IPAddress.Loopback);
-    }
+            .FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork) ?? IPAddress.Loopback;
 
     private static string Reference(IPAddress address) =>
         address.AddressFamily == AddressFamily.InterNetworkV6 ? "[" + address + "]" : address.ToString();

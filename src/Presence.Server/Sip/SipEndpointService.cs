@@ -4,7 +4,6 @@ using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Presence.Server.Edge;
 using Presence.Sip.Message;
 using Presence.Sip.Transactions;
 using Presence.Sip.Transport;
@@ -21,22 +20,19 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
     private readonly SipRequestDispatcher _dispatcher;
     private readonly ILogger<SipEndpointService> _logger;
     private readonly TimeProvider _time;
-    private readonly Cluster.ClusterPeers? _peers;
-    private readonly SipProxy? _proxy;
+    private readonly Cluster.ClusterMembers? _members;
     private SipTransportSet? _transports;
     private SourceRateLimiter? _limiter;
 
     public SipEndpointService(
         IOptions<SipOptions> options, SipRequestDispatcher dispatcher, ILogger<SipEndpointService> logger, TimeProvider time,
-        SipProxy? proxy = null, Cluster.ClusterPeers? peers = null)
+        Cluster.ClusterMembers? members = null)
     {
-        _peers = peers;
+        _members = members is { Clustered: true } ? members : null;
         _options = options.Value;
         _dispatcher = dispatcher;
         _logger = logger;
         _time = time;
-        // Hooked in only when it has somewhere to forward: one process alone behaves as it always did.
-        _proxy = proxy is { IsActive: true } ? proxy : null;
     }
 
     public SipTransactionLayer? Transactions { get; private set; }
@@ -56,11 +52,7 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
         };
         var timers = new SipTimerSettings { T1 = _options.Timers.T1, T2 = _options.Timers.T2, T4 = _options.Timers.T4 };
         var transports = new SipTransportSet();
-        var layer = new SipTransactionLayer(transports, _dispatcher.HandleAsync, _proxy is null ? null : _proxy.ForwardResponseAsync, timers, _time)
-        {
-            InterceptRequest = _proxy is null ? null : _proxy.InterceptRequestAsync,
-        };
-        _proxy?.Attach(layer);
+        var layer = new SipTransactionLayer(transports, _dispatcher.HandleAsync, null, timers, _time);
         Transactions = layer;
 
         IPAddress address = IPAddress.Parse(_options.ListenAddress);
@@ -151,7 +143,8 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
             _time)
         {
             OnLimited = source => SipLog.SourceLimited(_logger, source, rate.RequestsPerSecond),
-            IsTrusted = _peers is null ? null : _peers.Contains,
+            // The cluster's members are never limited: a proxy in front of them (Kamailio) is exempted by configuration.
+            IsTrusted = _members is null ? null : _members.IsPeer,
         };
     }
 

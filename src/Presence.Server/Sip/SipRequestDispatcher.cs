@@ -15,7 +15,6 @@ public sealed class SipRequestDispatcher
 
     private readonly Dictionary<string, ISipRequestHandler> _handlers = new(StringComparer.Ordinal);
     private readonly SipCapabilities _capabilities;
-    private readonly Cluster.ISiloLocator _locator;
     private readonly ILogger _logger;
     private readonly Telemetry.PresenceMetrics? _metrics;
     private int _inFlight;
@@ -23,11 +22,10 @@ public sealed class SipRequestDispatcher
 
     public SipRequestDispatcher(
         SipCapabilities capabilities, IEnumerable<ISipRequestHandler> handlers, ILogger<SipRequestDispatcher> logger,
-        Cluster.ISiloLocator? locator = null, Telemetry.PresenceMetrics? metrics = null)
+        Telemetry.PresenceMetrics? metrics = null)
     {
         _capabilities = capabilities;
         _metrics = metrics;
-        _locator = locator ?? new Cluster.SingleProcessLocator();
         _logger = logger;
         foreach (var handler in handlers)
         {
@@ -70,13 +68,6 @@ public sealed class SipRequestDispatcher
                 await transaction.RespondAsync(WithServer(AnswerOptions(transaction))).ConfigureAwait(false);
                 return;
             }
-            if (NotServedHere(request) is { } retryAfter)
-            {
-                // The user belongs to another silo (the ring moved since the sender looked) or to none right
-                // now: never serve a user twice; the sender tries again (RFC 3261 §21.5.4).
-                await transaction.RespondAsync(WithServer(transaction.CreateResponse(503, "Not Owner Here").Add(HeaderId.RetryAfter, retryAfter))).ConfigureAwait(false);
-                return;
-            }
             if (_handlers.TryGetValue(request.Method, out var handler))
             {
                 await handler.HandleAsync(transaction, CancellationToken.None).ConfigureAwait(false);
@@ -97,22 +88,6 @@ public sealed class SipRequestDispatcher
             if (activity is not null)
                 Telemetry.PresenceActivities.Stop(activity, transaction.FinalStatusCode);
         }
-    }
-
-    // The user a request is about (To for REGISTER, PUBLISH, SUBSCRIBE; the Request-URI otherwise), when this
-    // process must not serve it: the Retry-After to answer with.
-    private string? NotServedHere(SipMessage request)
-    {
-        if (_locator is Cluster.SingleProcessLocator || !_handlers.ContainsKey(request.Method))
-            return null;
-        bool byTo = request.Method is SipMethods.Register or SipMethods.Publish or SipMethods.Subscribe;
-        bool found = byTo
-            ? Handlers.AorResolver.TryFromTo(request, out string aor, out _)
-            : Handlers.AorResolver.TryFromRequestUri(request, out aor, out _);
-        if (!found)
-            return null;
-        var route = _locator.Locate(aor);
-        return route.Kind == Cluster.SiloRouteKind.Local ? null : route.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private SipMessageBuilder? Check(ServerTransaction transaction)

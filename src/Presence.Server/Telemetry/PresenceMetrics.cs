@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using Presence.Cluster.Storage;
+using Presence.Grains.Storage;
 
 namespace Presence.Server.Telemetry;
 

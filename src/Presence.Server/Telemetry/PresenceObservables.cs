@@ -1,11 +1,10 @@
 using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
-using Presence.Cluster.Membership;
-using Presence.Cluster.Runtime;
-using Presence.Cluster.Storage;
-using Presence.Server.Edge;
-using Presence.Server.Presence;
+using Presence.Grains.Storage;
+using Presence.Grains.Users;
+using Presence.Server.Cluster;
+using Presence.Server.Notify;
 using Presence.Server.Sip;
 using Presence.Sip.Transport;
 using A = Presence.Server.Telemetry.PresenceTelemetry.Attributes;
@@ -13,9 +12,10 @@ using A = Presence.Server.Telemetry.PresenceTelemetry.Attributes;
 namespace Presence.Server.Telemetry;
 
 /// <summary>
-/// Observable instruments over the counters the SIP stack, the grains, the store, the membership agent and the edge
-/// proxy keep anyway. Their callbacks run only when a reader collects (a /metrics scrape, an OTLP export). A part
-/// this process does not run (the grains on an edge, the proxy on a lone silo) reports nothing.
+/// Observable instruments over the counters the SIP stack, the grains, the store and Orleans' membership keep anyway.
+/// Their callbacks run only when a reader collects (a /metrics scrape, an OTLP export). A part this process does not
+/// run (the grains on an edge, SIP on a silo) reports nothing. Orleans' own instruments (meter "Microsoft.Orleans")
+/// are exported beside these.
 /// </summary>
 internal sealed class PresenceObservables(IServiceProvider services)
 {
@@ -46,8 +46,8 @@ internal sealed class PresenceObservables(IServiceProvider services)
             "NOTIFYs handed to the transport, each in its own client transaction.");
         meter.CreateObservableCounter("presence.notify.failed", () => One(o.Get<NotifySender>()?.Failed), "{notify}",
             "NOTIFYs whose final response was 300 or above, or that timed out (408).");
-        meter.CreateObservableUpDownCounter("presence.users.active", () => One(o.Get<GrainRuntime<PresentityGrain>>()?.ActiveCount), "{user}",
-            "Users whose grain is in memory (it leaves after Presence:IdleTimeout without a turn).");
+        meter.CreateObservableUpDownCounter("presence.users.active", () => One(o.Tally()?.Users), "{user}",
+            "Users whose grain is in memory on this silo (it leaves after Presence:IdleTimeout without a call).");
         meter.CreateObservableUpDownCounter("presence.subscriptions", () => One(o.Tally()?.Subscriptions), "{subscription}",
             "Subscriptions (presence and presence.winfo, active or pending) held by the users in memory.");
         meter.CreateObservableUpDownCounter("presence.registrations", () => One(o.Tally()?.Bindings), "{contact}",
@@ -60,25 +60,8 @@ internal sealed class PresenceObservables(IServiceProvider services)
         meter.CreateObservableCounter("presence.store.failed_batches", () => One(o.Get<GroupCommitter>()?.BatchesFailed), "{batch}",
             "Group-commit transactions the store failed; every request in them was answered 500.");
 
-        meter.CreateObservableCounter("presence.cluster.membership.changes", () => One(o.Get<MembershipAgent>()?.ViewsApplied), "{change}",
-            "New membership ring versions this process put in force (joins, leaves, deaths).");
-        meter.CreateObservableGauge("presence.cluster.membership.version", () => One(o.Get<MembershipAgent>()?.Ring.Version), "{version}",
-            "The membership ring version in force here; every member should show the same one.");
-        meter.CreateObservableGauge("presence.cluster.silos", () => One(o.Get<MembershipAgent>()?.Ring.Silos.Count), "{silo}",
-            "Active silos in the ring in force here.");
-        meter.CreateObservableUpDownCounter("presence.cluster.partitions.owned", o.PartitionsOwned, "{partition}",
-            "Partitions this silo owns in the ring in force (out of 4,096 across the cluster).");
-        meter.CreateObservableCounter("presence.cluster.partition.moves", o.PartitionMoves, "{partition}",
-            "Partitions this silo gained or lost as the ring changed.");
-        meter.CreateObservableCounter("presence.cluster.members.declared_dead", () => One(o.Get<MembershipAgent>()?.DeclaredDead), "{member}",
-            "Members this process declared dead because their lease ran out by the database's clock.");
-
-        meter.CreateObservableCounter("sip.proxy.forwards", o.ProxyForwards, "{message}",
-            "Requests and responses the stateless proxy (edge) forwarded.");
-        meter.CreateObservableCounter("sip.proxy.refusals", o.ProxyRefusals, "{request}",
-            "Requests the proxy answered itself instead of forwarding, by reason.");
-        meter.CreateObservableCounter("sip.proxy.drops", () => One(o.Proxy()?.Counters.Dropped), "{message}",
-            "Messages the proxy dropped: not addressed to it, or impossible to send on.");
+        meter.CreateObservableGauge("presence.cluster.silos", o.Silos, "{silo}",
+            "Active members of the cluster as Orleans' membership lists them here, by role (both, silo, edge).");
     }
 
     private static IEnumerable<Measurement<long>> None => [];
@@ -102,10 +85,8 @@ internal sealed class PresenceObservables(IServiceProvider services)
 
     private global::Presence.Sip.Transactions.SipTransactionLayer? Layer() => Get<SipEndpointService>()?.Transactions;
 
-    // Only where users live: an edge has the tally's service but no grain to fill it.
-    private PresenceTally? Tally() => Get<GrainRuntime<PresentityGrain>>() is null ? null : Get<PresenceTally>();
-
-    private SipProxy? Proxy() => Get<SipProxy>() is { IsActive: true } proxy ? proxy : null;
+    // Only where users live: the tally is registered with the grains.
+    private PresenceTally? Tally() => Get<PresenceTally>();
 
     private IReadOnlyList<StreamSipTransport> Streams()
     {
@@ -159,36 +140,11 @@ internal sealed class PresenceObservables(IServiceProvider services)
         }
     }
 
-    private IEnumerable<Measurement<long>> PartitionsOwned()
+    private IEnumerable<Measurement<long>> Silos()
     {
-        if (Get<MembershipAgent>() is { Role: MemberRole.Silo } agent)
-            yield return new Measurement<long>(agent.OwnedCount);
-    }
-
-    private IEnumerable<Measurement<long>> PartitionMoves()
-    {
-        if (Get<MembershipAgent>() is not { Role: MemberRole.Silo } agent)
+        if (Get<ClusterMembers>() is not { Clustered: true } members)
             yield break;
-        yield return new Measurement<long>(agent.PartitionsGained, new KeyValuePair<string, object?>(A.Direction, "gained"));
-        yield return new Measurement<long>(agent.PartitionsLost, new KeyValuePair<string, object?>(A.Direction, "lost"));
-    }
-
-    private IEnumerable<Measurement<long>> ProxyForwards()
-    {
-        if (Proxy() is not { } proxy)
-            yield break;
-        yield return new Measurement<long>(proxy.Counters.RequestsForwarded, new KeyValuePair<string, object?>(A.MessageType, "request"));
-        yield return new Measurement<long>(proxy.Counters.ResponsesForwarded, new KeyValuePair<string, object?>(A.MessageType, "response"));
-    }
-
-    private IEnumerable<Measurement<long>> ProxyRefusals()
-    {
-        if (Proxy() is not { } proxy)
-            yield break;
-        var c = proxy.Counters;
-        yield return new Measurement<long>(c.TooManyHops, new KeyValuePair<string, object?>(A.ProxyReason, "too_many_hops"));
-        yield return new Measurement<long>(c.Unavailable, new KeyValuePair<string, object?>(A.ProxyReason, "no_silo"));
-        yield return new Measurement<long>(c.BadFlowTokens, new KeyValuePair<string, object?>(A.ProxyReason, "bad_flow_token"));
-        yield return new Measurement<long>(c.FlowsFailed, new KeyValuePair<string, object?>(A.ProxyReason, "flow_failed"));
+        foreach (var group in members.Active().GroupBy(m => m.Role?.ToString().ToLowerInvariant() ?? "unknown"))
+            yield return new Measurement<long>(group.Count(), new KeyValuePair<string, object?>(A.Role, group.Key));
     }
 }

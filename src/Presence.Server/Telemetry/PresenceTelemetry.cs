@@ -27,13 +27,10 @@ public static class PresenceTelemetry
         public const string StatusCode = "sip.response.status_code";
         public const string Transport = "network.transport";
         public const string RateLimitAction = "sip.rate_limit.action";
-        public const string MessageType = "sip.message.type";
-        public const string ProxyReason = "sip.proxy.reason";
         public const string TransactionSide = "sip.transaction.side";
-        public const string Direction = "presence.partition.direction";
+        public const string Role = "presence.role";
         public const string Aor = "presence.aor";
         public const string EventPackage = "sip.event";
-        public const string CommitResult = "presence.store.result";
     }
 
     /// <summary>

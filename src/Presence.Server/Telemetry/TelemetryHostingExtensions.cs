@@ -22,7 +22,6 @@ public static class TelemetryHostingExtensions
     {
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddMetrics();
-        services.TryAddSingleton<PresenceTally>();
         services.TryAddSingleton<PresenceMetrics>();
         services.TryAddSingleton(sp => new PrometheusCollector(sp.GetRequiredService<PresenceMetrics>().Meter));
         services.AddSingleton(new TelemetryRole(role.ToString().ToLowerInvariant()));

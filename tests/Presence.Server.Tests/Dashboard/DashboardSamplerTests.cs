@@ -92,9 +92,9 @@ public sealed class DashboardSamplerTests
         Assert.Equal(["sip:u5@example.com"], recent.Latest(1).Select(c => c.Aor));
         Assert.Equal("note 4", recent.Latest()[1].Entry.Note);
 
-        // The feed keeps them whether or not anyone listens to that user.
-        var feed = new PresenceChangeFeed();
-        feed.Publish("sip:alice@example.com", new HistoryEntry(Start, ExtendedStatus.Available, null, "register"));
+        // The feed keeps what the grains of its silo report, whether or not anyone listens to that user.
+        var feed = new PresenceChangeFeed(null!, TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<PresenceChangeFeed>.Instance);
+        feed.Changed("sip:alice@example.com", new HistoryEntry(Start, ExtendedStatus.Available, null, "register"));
         Assert.Equal("sip:alice@example.com", Assert.Single(feed.Recent.Latest()).Aor);
     }
 

@@ -8,7 +8,7 @@ namespace Presence.Server.Tests.Telemetry;
 public sealed class LoggingTests
 {
     private static IEnumerable<(MethodInfo Method, LoggerMessageAttribute Attribute)> LogEvents() =>
-        new[] { typeof(global::Presence.Server.Sip.SipRequestDispatcher).Assembly, typeof(global::Presence.Cluster.Storage.GroupCommitter).Assembly }
+        new[] { typeof(global::Presence.Server.Sip.SipRequestDispatcher).Assembly, typeof(global::Presence.Grains.Storage.GroupCommitter).Assembly }
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))
             .Select(m => (m, m.GetCustomAttribute<LoggerMessageAttribute>()))
@@ -19,7 +19,7 @@ public sealed class LoggingTests
     public void Every_log_event_has_a_unique_id_in_its_components_range()
     {
         var events = LogEvents().ToList();
-        Assert.True(events.Count > 50, $"only {events.Count} [LoggerMessage] methods found");
+        Assert.True(events.Count > 30, $"only {events.Count} [LoggerMessage] methods found");
         var duplicates = events.GroupBy(e => e.Attribute.EventId).Where(g => g.Count() > 1)
             .Select(g => $"{g.Key}: {string.Join(", ", g.Select(e => e.Method.DeclaringType!.Name + "." + e.Method.Name))}").ToList();
         Assert.True(duplicates.Count == 0, "event ids used twice: " + string.Join("; ", duplicates));
@@ -31,12 +31,10 @@ public sealed class LoggingTests
             (int Low, int High) range = ns switch
             {
                 "Presence.Server.Sip" => (1000, 1099),
-                "Presence.Cluster.Storage" => (2000, 2199),
-                "Presence.Cluster.Runtime" => (2030, 2069),
+                "Presence.Grains.Storage" => (2000, 2199),
+                "Presence.Grains.Users" or "Presence.Grains.Due" => (2200, 2299),
                 "Presence.Server.Presence" => (3000, 3099),
-                "Presence.Cluster.Membership" => (4000, 4099),
                 "Presence.Server.Cluster" => (4100, 4199),
-                "Presence.Server.Edge" => (5000, 5099),
                 "Presence.Server.Http" => (6000, 6099),
                 "Presence.Server.Telemetry" => (7000, 7099),
                 _ => (0, -1),
@@ -63,6 +61,6 @@ public sealed class LoggingTests
         await server.WaitForOutputAsync("dbug: Presence.Server.Sip.SipRequestDispatcher[1007]", TimeSpan.FromSeconds(10));
         Assert.Contains("info: Presence.Server.Sip.SipEndpointService[1000]", server.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("[3004]", server.Output, StringComparison.Ordinal);
-        Assert.DoesNotContain("dbug: Presence.Cluster", server.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("dbug: Presence.Grains", server.Output, StringComparison.Ordinal);
     }
 }

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Presence.Core.Presentity;
+using Presence.Grains.Commands;
 using Presence.Server.Accounts;
 using Presence.Server.Presence;
 using Presence.Sip.Message;
@@ -27,10 +27,10 @@ public sealed class PublishHandler(PresenceDirectory directory, SipAuthorizer au
             await transaction.RespondAsync(400, "Missing Or Malformed Content-Type").ConfigureAwait(false);
             return;
         }
-        var publish = new PublishRequest(
+        var publish = new PublishCommand(
             request.GetFirst(HeaderId.SipIfMatch)?.Trim(), request.GetExpires(), contentType,
             request.Body.Length > 0 ? request.Body.ToArray() : null);
-        PresenceOutcome outcome = await directory.ExecuteAsync(aor, (p, now) => p.Publish(publish, now)).ConfigureAwait(false);
+        PresenceAnswer outcome = await directory.ExecuteAsync(aor, publish).ConfigureAwait(false);
 
         var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
         if (outcome.EntityTag is { } etag)

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Presence.Core.Presentity;
+using Presence.Grains.Commands;
 using Presence.Server.Accounts;
 using Presence.Server.Presence;
 using Presence.Sip.Headers;
@@ -25,7 +25,7 @@ public sealed class RegisterHandler(PresenceDirectory directory, SipAuthorizer a
             await transaction.RespondAsync(400, error).ConfigureAwait(false);
             return;
         }
-        var requested = new List<ContactRequest>();
+        var requested = new List<ContactCommand>();
         foreach (var contact in contacts!.Contacts)
         {
             if (contact.Parameters.Contains("expires") && ContactHeader.ExpiresOf(contact) is null)
@@ -38,12 +38,12 @@ public sealed class RegisterHandler(PresenceDirectory directory, SipAuthorizer a
                 await transaction.RespondAsync(400, "Malformed Contact q").ConfigureAwait(false);
                 return;
             }
-            requested.Add(new ContactRequest(
+            requested.Add(new ContactCommand(
                 contact.Uri.ToString(), ContactHeader.ExpiresOf(contact), ContactHeader.QOf(contact), contact.Parameters["+sip.instance"]));
         }
-        var register = new RegisterRequest(
-            requested, contacts.IsWildcard, request.GetExpires(), request.CallId, request.CSeq, FlowToken.Format(transaction.Source));
-        PresenceOutcome outcome = await directory.ExecuteAsync(aor, (p, now) => p.Register(register, now)).ConfigureAwait(false);
+        var register = new RegisterCommand(
+            [.. requested], contacts.IsWildcard, request.GetExpires(), request.CallId, request.CSeq, FlowToken.Format(transaction.Source));
+        PresenceAnswer outcome = await directory.ExecuteAsync(aor, register).ConfigureAwait(false);
 
         var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
         if (outcome.MinExpires is int min)

@@ -1,5 +1,5 @@
 using System.Globalization;
-using Presence.Core.Presentity;
+using Presence.Grains.Commands;
 using Presence.Server.Presence;
 using Presence.Sip.Message;
 using Presence.Sip.Transactions;
@@ -22,7 +22,7 @@ public sealed class RoutingHandler(PresenceDirectory directory, LocalIdentity id
             await transaction.RespondAsync(404, error).ConfigureAwait(false);
             return;
         }
-        PresenceOutcome outcome = await directory.ExecuteAsync(aor, (p, now) => p.Route(now)).ConfigureAwait(false);
+        PresenceAnswer outcome = await directory.ExecuteAsync(aor, RouteCommand.Instance).ConfigureAwait(false);
         var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
         if (outcome.Redirect is { } contacts)
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using Presence.Core.Model;
-using Presence.Core.Presentity;
+using Presence.Grains.Commands;
+using Presence.Server.Cluster;
+using Presence.Server.Notify;
 using Presence.Server.Accounts;
 using Presence.Server.Presence;
 using Presence.Sip.Headers;
@@ -11,7 +13,8 @@ namespace Presence.Server.Sip.Handlers;
 
 /// <summary>The presence notifier (RFC 6665 §4.2, RFC 3856 §6): SUBSCRIBE to the grain of the To user.</summary>
 public sealed class SubscribeHandler(
-    PresenceDirectory directory, LocalIdentity identity, SipAuthorizer authorizer, AccountDirectory accounts) : ISipRequestHandler
+    PresenceDirectory directory, LocalIdentity identity, SipAuthorizer authorizer, AccountDirectory accounts, NotifySender notifier,
+    ClusterMembers members) : ISipRequestHandler
 {
     public IReadOnlyList<string> Methods { get; } = [SipMethods.Subscribe];
 
@@ -52,20 +55,20 @@ public sealed class SubscribeHandler(
         string? notifierTag = request.GetTo()!.Tag;
         // The watcher's groups (if it is a provisioned user) decide under the operator's group rules.
         IReadOnlyList<string> watcherGroups = (await accounts.GetAsync(watcherAor).ConfigureAwait(false))?.GroupList ?? [];
-        var subscribe = new SubscribeRequest(
+        // The watcher's flow is held here, so its NOTIFYs leave from here (this silo is the subscription's edge).
+        var subscribe = new SubscribeCommand(
             request.CallId, watcherTag, notifierTag,
             watcherAor, from.Uri.ToString(),
             contacts.Contacts[0].Uri.ToString(),
-            recordRoute.Select(r => r.ToString()).ToList(),
+            [.. recordRoute.Select(r => r.ToString())],
             request.GetEvent()!.Id, request.GetExpires(),
             Accepts(request, winfo ? "application/watcherinfo+xml" : "application/pidf+xml"), FlowToken.Format(transaction.Source),
-            winfo ? Subscription.WatcherInfoPackage : Subscription.PresencePackage, watcherGroups);
+            winfo ? Subscription.WatcherInfoPackage : Subscription.PresencePackage, [.. watcherGroups], members.SelfEdge);
 
-        var responded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        PresenceOutcome outcome;
-        try
+        // The grain hands this dialog's first NOTIFY over before it answers: it waits here until the 200 has gone.
+        using (notifier.HoldDialog(request.CallId, watcherTag))
         {
-            outcome = await directory.ExecuteAsync(aor, (p, now) => p.Subscribe(subscribe, now), responded.Task).ConfigureAwait(false);
+            PresenceAnswer outcome = await directory.ExecuteAsync(aor, subscribe).ConfigureAwait(false);
             if (outcome.NotifierTag is { } tag)
                 transaction.ToTag = tag;
             var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
@@ -82,10 +85,6 @@ public sealed class SubscribeHandler(
             if (outcome.Accept is { } accept)
                 response.Add(HeaderId.Accept, string.Join(", ", accept));
             await transaction.RespondAsync(response.Add(HeaderId.Server, SipRequestDispatcher.ServerName)).ConfigureAwait(false);
-        }
-        finally
-        {
-            responded.TrySetResult();
         }
     }
 

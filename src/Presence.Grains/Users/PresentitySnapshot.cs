@@ -1,0 +1,77 @@
+using Presence.Core.Documents;
+using Presence.Core.Model;
+using Presence.Grains.Commands;
+
+namespace Presence.Grains.Users;
+
+/// <summary>A contact the composite lists: registered ones first, then alternatives.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ContactValue([property: Id(0)] string Uri, [property: Id(1)] double Priority, [property: Id(2)] bool Registered);
+
+/// <summary>One watcher of the user: its AOR, whether it waits for the user's decision, the rule's decision, and until when.</summary>
+[GenerateSerializer, Immutable]
+public sealed record WatcherValue(
+    [property: Id(0)] string WatcherAor, [property: Id(1)] bool Pending, [property: Id(2)] WatcherAction Decision, [property: Id(3)] DateTimeOffset ExpiresAt,
+    [property: Id(4)] string Package);
+
+/// <summary>One of the user's own watcher rules.</summary>
+[GenerateSerializer, Immutable]
+public sealed record RuleValue([property: Id(0)] string Watcher, [property: Id(1)] WatcherAction Action);
+
+/// <summary>
+/// A user as of one moment, for the HTTP API and the tools: the composite (status, note, contacts, activities),
+/// the PIDF document watchers get, and the sources behind it.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record PresentitySnapshot(
+    [property: Id(0)] string Aor,
+    [property: Id(1)] ExtendedStatus Status,
+    [property: Id(2)] bool IsOpen,
+    [property: Id(3)] string? Note,
+    [property: Id(4)] ContactValue[] Contacts,
+    [property: Id(5)] BindingValue[] Registrations,
+    [property: Id(6)] AlternativeContactValue[] AlternativeContacts,
+    [property: Id(7)] string? VoicemailUri,
+    [property: Id(8)] string[] Activities,
+    [property: Id(9)] bool DoNotDisturb,
+    [property: Id(10)] string? DndComment,
+    [property: Id(11)] int Publications,
+    [property: Id(12)] WatcherValue[] Watchers,
+    [property: Id(13)] RuleValue[] Rules,
+    [property: Id(14)] byte[] Document,
+    [property: Id(15)] DateTimeOffset At)
+{
+    public static PresentitySnapshot Of(Core.Presentity.Presentity p, DateTimeOffset now)
+    {
+        var composite = p.Composite(now);
+        return new PresentitySnapshot(
+            p.Aor,
+            composite.Status,
+            composite.IsOpen,
+            composite.Note,
+            [.. composite.RegisteredContacts.Concat(composite.AlternativeContacts).Select(c => new ContactValue(c.Uri, c.Priority, c.Registered))],
+            [.. p.Bindings.Where(b => b.IsLive(now)).OrderByDescending(b => b.Q).ThenBy(b => b.ContactUri, StringComparer.Ordinal)
+                .Select(b => new BindingValue(b.ContactUri, b.ExpiresAt, b.Q))],
+            [.. p.Settings.AlternativeContacts.Select(a => new AlternativeContactValue(a.Uri, a.Priority))],
+            composite.VoicemailUri,
+            [.. composite.Activities],
+            p.Settings.DoNotDisturb,
+            p.Settings.DndComment,
+            p.Publications.Count(x => x.IsLive(now)),
+            [.. p.Subscriptions.OrderBy(s => s.WatcherAor, StringComparer.Ordinal)
+                .Select(s => new WatcherValue(s.WatcherAor, s.State == SubscriptionState.Pending, s.Decision, s.ExpiresAt, s.Package))],
+            [.. p.Rules.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new RuleValue(r.Key, r.Value))],
+            p.Document(now),
+            now);
+    }
+}
+
+/// <summary>A change of a user's composite status (what its history records), as followers hear of it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record PresenceChange(
+    [property: Id(0)] DateTimeOffset At, [property: Id(1)] ExtendedStatus Status, [property: Id(2)] string? Note, [property: Id(3)] string Cause)
+{
+    public static PresenceChange From(HistoryEntry entry) => new(entry.At, entry.Status, entry.Note, entry.Cause);
+
+    public HistoryEntry ToEntry() => new(At, Status, Note, Cause);
+}
