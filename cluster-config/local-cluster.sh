@@ -1,20 +1,23 @@
 #!/usr/bin/env bash
-# A whole cluster on loopback, each member its own process: PostgreSQL (Debian's, in a temporary data
-# directory), N silos and M edges. For trying the cluster out and for the tests; not for production (see
-# systemd/ and the README's "Cluster" section for that).
+# A whole Orleans cluster on loopback, each member its own process: PostgreSQL (Debian's, in a temporary data
+# directory) with the membership, reminder and users' tables, N silos (users' grains, the HTTP API) and M edges
+# (SIP). For trying the cluster out and for the tests; not for production (see systemd/ and the README's
+# "The cluster" section for that).
 #
 #   cluster-config/local-cluster.sh start [silos=3] [edges=2]   start everything, wait until it serves
 #   cluster-config/local-cluster.sh status                      the membership as silo1 sees it
 #   cluster-config/local-cluster.sh stop                        edges, then silos one by one (graceful leave), then PostgreSQL
 #
-# Ports (override with the variables): edges SIP $EDGE_PORT, +2, ... (UDP and TCP); silos SIP $SILO_PORT, +2, ...;
-# HTTP API $HTTP_PORT+i for member i; PostgreSQL $PG_PORT. State, logs and the API token: $CLUSTER_DIR.
+# Ports (override with the variables): edges SIP $EDGE_PORT, +2, ... (UDP and TCP); Orleans silo-to-silo
+# $SILO_PORT+i for member i; HTTP API $HTTP_PORT+i for silo i and $HTTP_PORT+50+i for edge i; PostgreSQL $PG_PORT.
+# Digest authentication is on, as for any user: provision users with presencectl or the API (AUTH_ENABLED=false
+# turns it off). State, logs, pid files (pids/<member>) and the API token: $CLUSTER_DIR.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 CLUSTER_DIR="${CLUSTER_DIR:-/tmp/presence-local-cluster}"
 EDGE_PORT="${EDGE_PORT:-15060}"
-SILO_PORT="${SILO_PORT:-15070}"
+SILO_PORT="${SILO_PORT:-11110}"
 HTTP_PORT="${HTTP_PORT:-18080}"
 PG_PORT="${PG_PORT:-15432}"
 # Built by the script unless SERVER_DLL names a build to use (the tests pass their own).
@@ -37,25 +40,29 @@ as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; 
 connection() { echo "Host=127.0.0.1;Port=$PG_PORT;Database=presence;Username=postgres"; }
 
 start_member() {
-  local name="$1" role="$2" sip="$3" http="$4"
+  local name="$1" role="$2" sip="$3" http="$4" silo_port="$5"
   local data="$CLUSTER_DIR/$name"
   mkdir -p "$data"
   local args=(
     "--Cluster:Enabled=true" "--Cluster:Role=$role" "--Cluster:SiloName=$name"
-    "--Cluster:ConnectionString=$(connection)"
+    "--Cluster:ConnectionString=$(connection)" "--Cluster:SiloPort=$silo_port" "--Cluster:AdvertisedAddress=127.0.0.1"
     "--Sip:ListenAddress=127.0.0.1" "--Sip:UdpPort=$sip" "--Sip:TcpPort=$sip" "--Sip:TlsPort=0"
     "--Http:Urls=http://127.0.0.1:$http" "--Http:Token=$(cat "$CLUSTER_DIR/api-token")"
-    "--Auth:Enabled=${AUTH_ENABLED:-false}" "--Sip:RateLimit:Enabled=false"
+    "--Auth:Enabled=${AUTH_ENABLED:-true}"
     "--Logging:Console:FormatterName=simple"
   )
   if [ "$role" = "silo" ]; then
-    args+=("--Presence:Store=postgres" "--Presence:ConnectionString=$(connection)" "--Presence:DatabasePath=$data/unused.db")
+    args+=("--Presence:Store=postgres" "--Presence:ConnectionString=$(connection)")
   fi
   # exec: the background subshell becomes the server, so its pid is the server's and it holds none of the
   # script's own descriptors (a caller reading the script's output sees it end).
   (cd "$data" && exec dotnet "$SERVER_DLL" "${args[@]}" >"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null) &
   echo $! >"$CLUSTER_DIR/pids/$name"
-  echo "$name: $role, SIP udp/tcp 127.0.0.1:$sip, HTTP http://127.0.0.1:$http (log $CLUSTER_DIR/logs/$name.log)"
+  if [ "$role" = "silo" ]; then
+    echo "$name: silo (users), Orleans 127.0.0.1:$silo_port, HTTP http://127.0.0.1:$http (log $CLUSTER_DIR/logs/$name.log)"
+  else
+    echo "$name: edge (SIP udp/tcp 127.0.0.1:$sip), Orleans 127.0.0.1:$silo_port (log $CLUSTER_DIR/logs/$name.log)"
+  fi
 }
 
 wait_healthy() {
@@ -100,11 +107,12 @@ start() {
   echo "PostgreSQL: 127.0.0.1:$PG_PORT, database presence"
 
   local i
-  for i in $(seq 1 "$silos"); do start_member "silo$i" silo $((SILO_PORT + 2 * (i - 1))) $((HTTP_PORT + i)); done
+  for i in $(seq 1 "$silos"); do start_member "silo$i" silo 0 $((HTTP_PORT + i)) $((SILO_PORT + i)); done
   for i in $(seq 1 "$silos"); do wait_healthy "silo$i" $((HTTP_PORT + i)); done
-  for i in $(seq 1 "$edges"); do start_member "edge$i" edge $((EDGE_PORT + 2 * (i - 1))) $((HTTP_PORT + 50 + i)); done
+  for i in $(seq 1 "$edges"); do start_member "edge$i" edge $((EDGE_PORT + 2 * (i - 1))) $((HTTP_PORT + 50 + i)) $((SILO_PORT + 50 + i)); done
   for i in $(seq 1 "$edges"); do wait_healthy "edge$i" $((HTTP_PORT + 50 + i)); done
   echo "Cluster up. API token: $CLUSTER_DIR/api-token. Point SIP clients at 127.0.0.1:$EDGE_PORT."
+  echo "Provision a user: curl -H \"Authorization: Bearer \$(cat $CLUSTER_DIR/api-token)\" -d '{\"aor\":\"alice@example.com\",\"password\":\"correct-horse\"}' -H 'Content-Type: application/json' http://127.0.0.1:$((HTTP_PORT + 1))/api/users"
 }
 
 stop_member() {

@@ -60,7 +60,8 @@ public sealed class PresentityGrain(
         return await RunAsync(command.Apply, command.Name) ?? PresenceAnswer.NotStored;
     }
 
-    public Task<PresentitySnapshot> Read() => Task.FromResult(PresentitySnapshot.Of(_presentity, services.Time.GetUtcNow()));
+    public Task<PresentitySnapshot> Read() =>
+        Task.FromResult(PresentitySnapshot.Of(_presentity, services.Time.GetUtcNow(), GrainContext.Address.SiloAddress!.ToParsableString()));
 
     public Task NotifyFailed(string subscriptionId, int statusCode) => RunAsync((p, now) =>
     {

@@ -39,9 +39,11 @@ public sealed record PresentitySnapshot(
     [property: Id(12)] WatcherValue[] Watchers,
     [property: Id(13)] RuleValue[] Rules,
     [property: Id(14)] byte[] Document,
-    [property: Id(15)] DateTimeOffset At)
+    [property: Id(15)] DateTimeOffset At,
+    [property: Id(16)] string Silo)
 {
-    public static PresentitySnapshot Of(Core.Presentity.Presentity p, DateTimeOffset now)
+    /// <param name="silo">Where the user's grain is (its silo's address), for operators.</param>
+    public static PresentitySnapshot Of(Core.Presentity.Presentity p, DateTimeOffset now, string silo)
     {
         var composite = p.Composite(now);
         return new PresentitySnapshot(
@@ -62,7 +64,8 @@ public sealed record PresentitySnapshot(
                 .Select(s => new WatcherValue(s.WatcherAor, s.State == SubscriptionState.Pending, s.Decision, s.ExpiresAt, s.Package))],
             [.. p.Rules.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new RuleValue(r.Key, r.Value))],
             p.Document(now),
-            now);
+            now,
+            silo);
     }
 }
 

@@ -49,6 +49,17 @@ public sealed class ClusterMembers(
 
     public IEnumerable<ClusterMemberView> Active() => All().Where(m => m.IsActive);
 
+    /// <summary>The name of the member at <paramref name="siloAddress"/> (a silo address as Orleans writes it), or the address itself.</summary>
+    public string NameOf(string siloAddress)
+    {
+        foreach (var member in membership.CurrentSnapshot.Members.Values)
+        {
+            if (member.SiloAddress.ToParsableString() == siloAddress)
+                return member.Name;
+        }
+        return siloAddress;
+    }
+
     public bool IsActive(SiloAddress silo) =>
         membership.CurrentSnapshot.Members.TryGetValue(silo, out var member) && member.Status == SiloStatus.Active;
 

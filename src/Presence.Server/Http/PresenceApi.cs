@@ -36,7 +36,8 @@ public static class PresenceApi
         return app;
     }
 
-    private static async Task<IResult> GetPresence(string user, HttpRequest request, PresenceDirectory directory, TimeProvider time, CancellationToken ct)
+    private static async Task<IResult> GetPresence(
+        string user, HttpRequest request, PresenceDirectory directory, Cluster.ClusterMembers members, TimeProvider time, CancellationToken ct)
     {
         if (!TryAor(user, out string aor, out var problem))
             return problem;
@@ -44,7 +45,7 @@ public static class PresenceApi
         // Content negotiation: a client that prefers PIDF gets the document watchers get.
         if (request.Headers.Accept.ToString().Contains(PidfWriter.ContentType, StringComparison.OrdinalIgnoreCase))
             return Results.Bytes(view.Document, PidfWriter.ContentType);
-        return Results.Json(PresenceJson.From(view, time.GetUtcNow()));
+        return Results.Json(PresenceJson.From(view, time.GetUtcNow(), members.NameOf(view.Silo)));
     }
 
     private static async Task<IResult> GetPidf(string user, PresenceDirectory directory, CancellationToken ct)

@@ -17,9 +17,11 @@ public sealed record PresenceJson(
     IReadOnlyList<string> Activities,
     DoNotDisturbJson DoNotDisturb,
     int Publications,
-    int Watchers)
+    int Watchers,
+    string? Silo)
 {
-    public static PresenceJson From(PresentitySnapshot view, DateTimeOffset now) => new(
+    /// <param name="silo">The name of the silo the user's grain is on (<see cref="PresentitySnapshot.Silo"/>, named by the caller).</param>
+    public static PresenceJson From(PresentitySnapshot view, DateTimeOffset now, string? silo = null) => new(
         view.Aor,
         StatusName(view.Status),
         view.IsOpen ? "open" : "closed",
@@ -31,7 +33,8 @@ public sealed record PresenceJson(
         view.Activities,
         new DoNotDisturbJson(view.DoNotDisturb, view.DndComment),
         view.Publications,
-        view.Watchers.Length);
+        view.Watchers.Length,
+        silo);
 
     /// <summary>The extended status as the README and the PIDF extension spell it.</summary>
     public static string StatusName(ExtendedStatus status) => status switch

@@ -70,8 +70,15 @@ public sealed class ServerProcess : IAsyncDisposable
     /// Starts a server. Digest authentication is off unless <paramref name="auth"/> asks for it: the tests of
     /// presence behaviour are not about credentials; the authentication tests turn it on.
     /// </summary>
+    public static Task<ServerProcess> StartAsync(
+        string listenAddress = "127.0.0.1", (string CertificatePath, string KeyPath)? tls = null, bool auth = false, params string[] extraArgs) =>
+        StartAsync(listenAddress, tls, auth, sip: true, extraArgs);
+
+    /// <summary>
+    /// Starts a server that may not speak SIP (<paramref name="sip"/> false: a silo of a cluster, which listens on HTTP only).
+    /// </summary>
     public static async Task<ServerProcess> StartAsync(
-        string listenAddress = "127.0.0.1", (string CertificatePath, string KeyPath)? tls = null, bool auth = false, params string[] extraArgs)
+        string listenAddress, (string CertificatePath, string KeyPath)? tls, bool auth, bool sip, params string[] extraArgs)
     {
         int port = FreePort(listenAddress);
         string data = Directory.CreateTempSubdirectory("presence-server-").FullName;
@@ -96,8 +103,8 @@ public sealed class ServerProcess : IAsyncDisposable
             args.Add($"--Sip:Tls:KeyPath={t.KeyPath}");
         }
         args.AddRange(extraArgs);
-        // Two SIP listeners (three with TLS) and the HTTP API.
-        return await LaunchAsync(args, port, tlsPort, listenAddress, data, tls is null ? 3 : 4);
+        // Two SIP listeners (three with TLS) and the HTTP API; the HTTP API alone on a silo without SIP.
+        return await LaunchAsync(args, port, tlsPort, listenAddress, data, !sip ? 1 : tls is null ? 3 : 4);
     }
 
     /// <summary>
@@ -161,6 +168,9 @@ public sealed class ServerProcess : IAsyncDisposable
         return _process.ExitCode;
     }
 
+    /// <summary>Waits for the process to end by itself (a drained silo, say).</summary>
+    public Task WaitForExitAsync(CancellationToken ct) => _process.WaitForExitAsync(ct);
+
     public async Task WaitForOutputAsync(string text, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
@@ -185,23 +195,37 @@ public sealed class ServerProcess : IAsyncDisposable
             HttpBase ??= new Uri(line[(line.IndexOf("http", StringComparison.Ordinal))..].Trim());
     }
 
-    /// <summary>A port free for both UDP and TCP on the address.</summary>
+    // Ports handed out in this test run: the kernel may hand a port it just freed to the next bind, so two servers
+    // started one after the other (or one server's SIP and HTTP) could otherwise get the same one.
+    private static readonly HashSet<int> HandedOut = [];
+
+    /// <summary>A port free for both UDP and TCP on the address, never one this test run has handed out before.</summary>
     public static int FreePort(string address)
     {
         var ip = IPAddress.Parse(address);
-        for (int attempt = 0; attempt < 50; attempt++)
+        for (int attempt = 0; attempt < 200; attempt++)
         {
             using var tcp = new Socket(ip.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
             tcp.Bind(new IPEndPoint(ip, 0));
             int port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
+            lock (HandedOut)
+            {
+                if (HandedOut.Contains(port))
+                    continue;
+            }
             using var udp = new Socket(ip.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
             try
             {
                 udp.Bind(new IPEndPoint(ip, port));
-                return port;
             }
             catch (SocketException)
             {
+                continue;
+            }
+            lock (HandedOut)
+            {
+                if (HandedOut.Add(port))
+                    return port;
             }
         }
         throw new InvalidOperationException("No free port found.");
