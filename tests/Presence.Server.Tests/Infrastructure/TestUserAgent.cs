@@ -85,16 +85,21 @@ public sealed class TestUserAgent : IAsyncDisposable
         var response = await SendOnceAsync(method, requestUri, from, to, extraHeaders, body, contentType, callId, toTag, cseq);
         if (response.StatusCode != 401 || Credentials is not { } credentials)
             return response;
-        // RFC 7616 §3.4: answer the first challenge offered (the server lists SHA-256 first).
-        var challenge = response.GetFields(HeaderId.WwwAuthenticate).First();
+        string authorization = Authorization(response, credentials, method, requestUri);
+        return await SendOnceAsync(method, requestUri, from, to, extraHeaders + authorization, body, contentType, callId, toTag, null);
+    }
+
+    /// <summary>The Authorization header line (with its CRLF) that answers a 401's first challenge (RFC 7616 §3.4: the server lists SHA-256 first).</summary>
+    internal static string Authorization(SipMessage unauthorized, (string User, string Password) credentials, string method, string requestUri)
+    {
+        var challenge = unauthorized.GetFields(HeaderId.WwwAuthenticate).First();
         string realm = Param(challenge, "realm"), nonce = Param(challenge, "nonce");
         var algorithm = challenge.Contains("SHA-256", StringComparison.Ordinal) ? DigestAlgorithm.Sha256 : DigestAlgorithm.Md5;
         string ha1 = DigestHash.ComputeHa1(algorithm, credentials.User, realm, credentials.Password);
         string cnonce = Guid.NewGuid().ToString("N")[..16];
         string digest = DigestHash.ComputeResponse(algorithm, ha1, nonce, "00000001", cnonce, "auth", method, requestUri);
-        string authorization = $"Authorization: Digest username=\"{credentials.User}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{requestUri}\", "
+        return $"Authorization: Digest username=\"{credentials.User}\", realm=\"{realm}\", nonce=\"{nonce}\", uri=\"{requestUri}\", "
             + $"response=\"{digest}\", algorithm={(algorithm == DigestAlgorithm.Sha256 ? "SHA-256" : "MD5")}, qop=auth, nc=00000001, cnonce=\"{cnonce}\"\r\n";
-        return await SendOnceAsync(method, requestUri, from, to, extraHeaders + authorization, body, contentType, callId, toTag, null);
     }
 
     private static string Param(string challenge, string name)

@@ -5,7 +5,7 @@ using System.Text;
 using System.Threading.Channels;
 using Presence.Sip.Message;
 
-namespace Presence.Server.Tests.Edge;
+namespace Presence.Server.Tests.Infrastructure;
 
 /// <summary>
 /// A watcher on one TCP connection, as a phone behind NAT keeps one: it sends its requests on it and expects every
@@ -48,7 +48,20 @@ internal sealed class TcpWatcher : IAsyncDisposable
         SendAsync("SUBSCRIBE", requestUri, presentity,
             $"Event: presence\r\nExpires: {expires}\r\nContact: <{Contact}>\r\nAccept: application/pidf+xml\r\n" + extraHeaders, callId, toTag);
 
+    /// <summary>Digest credentials (user part and password) used to answer a 401; null answers nothing.</summary>
+    public (string User, string Password)? Credentials { get; set; }
+
     public async Task<SipMessage> SendAsync(string method, string requestUri, string to, string extraHeaders, string callId, string? toTag)
+    {
+        if (callId.Length == 0)
+            callId = Guid.NewGuid().ToString("N") + "@127.0.0.1";
+        var response = await SendOnceAsync(method, requestUri, to, extraHeaders, callId, toTag);
+        if (response.StatusCode != 401 || Credentials is not { } credentials)
+            return response;
+        return await SendOnceAsync(method, requestUri, to, extraHeaders + TestUserAgent.Authorization(response, credentials, method, requestUri), callId, toTag);
+    }
+
+    private async Task<SipMessage> SendOnceAsync(string method, string requestUri, string to, string extraHeaders, string callId, string? toTag)
     {
         string branch = "z9hG4bK" + Guid.NewGuid().ToString("N")[..16];
         string text = $"{method} {requestUri} SIP/2.0\r\n"
@@ -56,7 +69,7 @@ internal sealed class TcpWatcher : IAsyncDisposable
             + "Max-Forwards: 70\r\n"
             + $"From: <{Aor}>;tag=tcp{LocalPort}\r\n"
             + $"To: <{to}>" + (toTag is null ? string.Empty : ";tag=" + toTag) + "\r\n"
-            + $"Call-ID: {(callId.Length > 0 ? callId : Guid.NewGuid().ToString("N") + "@127.0.0.1")}\r\n"
+            + $"Call-ID: {callId}\r\n"
             + $"CSeq: {Interlocked.Increment(ref _cseq)} {method}\r\n"
             + extraHeaders
             + "Content-Length: 0\r\n\r\n";
