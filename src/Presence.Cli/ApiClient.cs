@@ -15,10 +15,12 @@ public sealed class ApiClient : IDisposable
 
     private readonly HttpClient _http;
     private readonly bool _hasToken;
+    private readonly string? _token;
 
     public ApiClient(Uri server, string? token)
     {
         Server = server;
+        _token = token;
         _hasToken = !string.IsNullOrEmpty(token);
         // No timeout on the client itself: an event stream stays open for as long as it is watched; plain calls
         // get theirs per request.
@@ -32,6 +34,9 @@ public sealed class ApiClient : IDisposable
     }
 
     public Uri Server { get; }
+
+    /// <summary>A client for another member of the cluster, with the same token.</summary>
+    public ApiClient For(Uri server) => new(server, _token);
 
     // Paths are relative ("api/..."), so that a server behind a reverse proxy's prefix (https://host/presence/) works.
 

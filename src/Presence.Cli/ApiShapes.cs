@@ -38,15 +38,12 @@ public sealed record RuleView(string Watcher, string Action);
 public sealed record ClusterView(
     bool Clustered,
     string? Self,
+    string? Silo,
     string? Role,
-    long Version,
-    bool Fenced,
-    bool Leaving,
-    bool HasLeft,
-    int OwnedPartitions,
-    int PendingHandovers,
+    string? Status,
+    long WriteConflicts,
     IReadOnlyList<MemberView>? Members);
 
-public sealed record MemberView(string Silo, long Incarnation, string Role, string Status, string Sip, string Http, DateTimeOffset LeaseExpires, int Partitions);
+public sealed record MemberView(string Silo, string Address, string? Role, string Status, string? Http, bool Self);
 
-public sealed record DrainView(bool Draining, int OwnedPartitions);
+public sealed record DrainView(bool Draining, string Silo);

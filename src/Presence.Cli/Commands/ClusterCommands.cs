@@ -1,23 +1,22 @@
 using System.CommandLine;
-using System.Globalization;
 using Spectre.Console;
 
 namespace Presence.Cli.Commands;
 
 /// <summary>
-/// presencectl cluster: the membership as the --server member sees it (GET /api/cluster), the partitions' spread
-/// over the silos, and drain (<see cref="DrainCommand"/>). A single process says it is not clustered.
+/// presencectl cluster: Orleans' membership as the --server member sees it (GET /api/cluster), and drain
+/// (<see cref="DrainCommand"/>). A single process says it is not clustered.
 /// </summary>
 public static class ClusterCommands
 {
     private const string NotClustered = "not clustered: this server is a single process that serves every user itself";
 
     public static Command Create(Presencectl app) =>
-        new("cluster", "The cluster's members and partitions, and draining a silo") { Members(app), Partitions(app), DrainCommand.Create(app) };
+        new("cluster", "The cluster's members, and draining a silo") { Members(app), DrainCommand.Create(app) };
 
     private static Command Members(Presencectl app)
     {
-        var command = new Command("members", "List the silos and edges with their status, addresses and partitions");
+        var command = new Command("members", "List the silos and edges with their role, status and addresses");
         app.Bind(command, async (c, ct) =>
             c.Print<ClusterView>(await c.Api.GetAsync("api/cluster", ct), view =>
             {
@@ -27,56 +26,23 @@ public static class ClusterCommands
                     return;
                 }
                 c.Console.Out.WriteLine(Headline(view));
-                var table = new Table().AddColumns("silo", "role", "status", "sip", "http", "partitions", "lease expires");
+                var table = new Table().AddColumns("member", "role", "status", "silo address", "http");
                 foreach (var m in view.Members ?? [])
                 {
                     table.AddRow(
-                        Markup.Escape(m.Silo), m.Role, m.Status, Markup.Escape(m.Sip), Markup.Escape(m.Http),
-                        m.Partitions.ToString(CultureInfo.InvariantCulture),
-                        m.LeaseExpires.ToUniversalTime().ToString("HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+                        Markup.Escape(m.Silo + (m.Self ? " (this one)" : string.Empty)), Markup.Escape(m.Role ?? "?"), Markup.Escape(m.Status),
+                        Markup.Escape(m.Address), Markup.Escape(m.Http ?? "-"));
                 }
                 c.Console.Rich().Write(table);
             }));
         return command;
     }
 
-    private static Command Partitions(Presencectl app)
-    {
-        var command = new Command("partitions", "Show each active silo's share of the partitions");
-        app.Bind(command, async (c, ct) =>
-            c.Print<ClusterView>(await c.Api.GetAsync("api/cluster", ct), view =>
-            {
-                if (!view.Clustered)
-                {
-                    c.Console.Out.WriteLine(NotClustered + " (it owns every partition)");
-                    return;
-                }
-                var silos = (view.Members ?? []).Where(m => m.Role == "silo" && m.Status == "active").ToList();
-                int total = silos.Sum(m => m.Partitions);
-                var table = new Table().AddColumns("silo", "partitions", "share");
-                foreach (var m in silos.OrderByDescending(m => m.Partitions))
-                {
-                    double share = total == 0 ? 0 : (double)m.Partitions / total;
-                    table.AddRow(Markup.Escape(m.Silo), m.Partitions.ToString(CultureInfo.InvariantCulture), share.ToString("P1", CultureInfo.InvariantCulture));
-                }
-                c.Console.Out.WriteLine($"{total} partitions over {silos.Count} active silos (cluster version {view.Version})");
-                c.Console.Rich().Write(table);
-            }));
-        return command;
-    }
-
-    /// <summary>"cluster version 7, seen from silo-a (silo): owns 2048 partitions, leaving".</summary>
+    /// <summary>"seen from silo-a (silo, active): 3 active members of 4 listed".</summary>
     public static string Headline(ClusterView view)
     {
-        var flags = new List<string> { $"owns {view.OwnedPartitions} partitions" };
-        if (view.PendingHandovers > 0)
-            flags.Add($"{view.PendingHandovers} handovers pending");
-        if (view.HasLeft)
-            flags.Add("has left");
-        else if (view.Leaving)
-            flags.Add("leaving");
-        if (view.Fenced)
-            flags.Add("fenced (cannot renew its lease)");
-        return $"cluster version {view.Version}, seen from {view.Self} ({view.Role}): {string.Join(", ", flags)}";
+        var members = view.Members ?? [];
+        int active = members.Count(m => m.Status == "active");
+        return $"seen from {view.Self} ({view.Role}, {view.Status}): {active} active member{(active == 1 ? "" : "s")} of {members.Count} listed";
     }
 }

@@ -1,12 +1,12 @@
 using System.CommandLine;
-using Spectre.Console;
 
 namespace Presence.Cli.Commands;
 
 /// <summary>
-/// presencectl cluster drain: POST /api/cluster/drain to one silo, then follow its GET /api/cluster until it has
-/// handed over every partition (ownedPartitions 0, hasLeft true). The silo stays up as a forwarder; stopping it
-/// afterwards loses nothing.
+/// presencectl cluster drain: POST /api/cluster/drain to one silo, which then leaves the cluster gracefully (it takes
+/// no new requests and finishes those in progress, its users leave memory, Orleans marks it leaving, then dead, and
+/// the others serve its users from what it acknowledged) and its process ends. Follows the membership on --server
+/// (another member) until the silo is gone from it; when --server is the silo itself, until the silo stops answering.
 /// </summary>
 public static class DrainCommand
 {
@@ -24,78 +24,64 @@ public static class DrainCommand
         var timeout = Duration.TimeoutOption($"Give up waiting after this long, exit 5; the drain goes on ({Duration.Syntax}) [default: 10m]");
         var command = new Command(
             "drain",
-            "Make a silo leave gracefully: it hands its partitions to the others, then only forwards. Shows the progress " +
-            "until it has left. With --json, the silo's cluster document each time its partitions change")
+            "Make a silo leave the cluster gracefully: the others take its users over from what it acknowledged, and its " +
+            "process ends. Follows the membership as --server sees it until the silo has left. With --json, the silo's " +
+            "member row at each change")
         { silo, timeout };
         app.Bind(command, async (c, ct) =>
         {
-            var started = (await c.Api.SendAsync(HttpMethod.Post, "api/cluster/drain", null, ct)).Read<DrainView>();
+            Uri target = c.Get(silo);
+            DrainView started;
+            using (var siloApi = c.Api.For(target))
+                started = (await siloApi.SendAsync(HttpMethod.Post, "api/cluster/drain", null, ct)).Read<DrainView>();
             var deadline = c.Time.GetUtcNow() + (c.Get(timeout) ?? TimeSpan.FromMinutes(10));
             try
             {
-                ClusterView left = c.Json || !c.Console.IsTerminal
-                    ? await FollowAsLinesAsync(c, deadline, ct)
-                    : await FollowWithProgressAsync(c, started.OwnedPartitions, deadline, ct);
+                bool watchingItself = c.Api.Server == target;
+                string name = await PollUntilGoneAsync(c, started.Silo, watchingItself, deadline, ct);
                 if (!c.Json)
-                    c.Console.Out.WriteLine($"{left.Self} has left: its partitions are served by the others; it only forwards now and may be stopped");
+                    c.Console.Out.WriteLine($"{name} has left: the other silos serve its users; its process ends");
                 return ExitCodes.Ok;
             }
             catch (OperationCanceledException) when (ct.IsCancellationRequested)
             {
                 throw new CliFailure(ExitCodes.Interrupted, "stopped watching; the silo goes on draining (see cluster members)");
             }
-        }, parse => parse.GetValue(silo));
+        });
         return command;
     }
 
-    /// <summary>A progress bar of the partitions handed over, for a person at a terminal.</summary>
-    private static async Task<ClusterView> FollowWithProgressAsync(CommandContext c, int initial, DateTimeOffset deadline, CancellationToken ct)
+    // One line per change of the silo's status as the watching member sees it; gone from the membership (or, when the
+    // silo watches itself, no longer answering) is left.
+    private static async Task<string> PollUntilGoneAsync(
+        CommandContext c, string address, bool watchingItself, DateTimeOffset deadline, CancellationToken ct)
     {
-        ClusterView? last = null;
-        await c.Console.Rich().Progress()
-            .AutoClear(false)
-            .Columns(new TaskDescriptionColumn(), new ProgressBarColumn(), new PercentageColumn(), new ElapsedTimeColumn())
-            .StartAsync(async progress =>
-            {
-                var task = progress.AddTask("draining", maxValue: Math.Max(initial, 1));
-                last = await PollUntilLeftAsync(c, deadline, (view, _) =>
-                {
-                    task.Value = Math.Clamp(initial - view.OwnedPartitions, 0, task.MaxValue);
-                    task.Description = Markup.Escape($"{view.Self}: {view.OwnedPartitions} partitions left");
-                }, ct);
-                task.Value = task.MaxValue;
-            });
-        return last!;
-    }
-
-    /// <summary>One line each time the count changes, for logs and scripts (a progress bar would be noise there).</summary>
-    private static Task<ClusterView> FollowAsLinesAsync(CommandContext c, DateTimeOffset deadline, CancellationToken ct)
-    {
-        int? shown = null;
-        return PollUntilLeftAsync(c, deadline, (view, text) =>
-        {
-            if (shown == view.OwnedPartitions && !view.HasLeft)
-                return;
-            shown = view.OwnedPartitions;
-            c.Console.Out.WriteLine(c.Json ? text : ClusterCommands.Headline(view));
-        }, ct);
-    }
-
-    private static async Task<ClusterView> PollUntilLeftAsync(
-        CommandContext c, DateTimeOffset deadline, Action<ClusterView, string> report, CancellationToken ct)
-    {
+        string name = address;
+        string? shown = null;
         while (true)
         {
-            var response = await c.Api.GetAsync("api/cluster", ct);
-            var view = response.Read<ClusterView>();
-            report(view, response.Text);
-            if (view.HasLeft)
-                return view;
-            if (c.Time.GetUtcNow() >= deadline)
+            ApiResponse response;
+            try
             {
-                throw new CliFailure(ExitCodes.TimedOut,
-                    $"{view.Self} still owns {view.OwnedPartitions} partitions; stopped waiting, the drain goes on (see cluster members)");
+                response = await c.Api.GetAsync("api/cluster", ct);
             }
+            catch (CliFailure failure) when (watchingItself && failure.ExitCode == ExitCodes.Unavailable)
+            {
+                return name;
+            }
+            var row = response.Read<ClusterView>().Members?.FirstOrDefault(m => m.Address == address);
+            if (row is not null)
+                name = row.Silo;
+            string status = row?.Status ?? "gone";
+            if (status != shown)
+            {
+                shown = status;
+                c.Console.Out.WriteLine(c.Json ? System.Text.Json.JsonSerializer.Serialize(row, System.Text.Json.JsonSerializerOptions.Web) : $"{name}: {status}");
+            }
+            if (status is "dead" or "gone")
+                return name;
+            if (c.Time.GetUtcNow() >= deadline)
+                throw new CliFailure(ExitCodes.TimedOut, $"{name} is still {status}; stopped waiting, the drain goes on (see cluster members)");
             await Task.Delay(PollInterval, c.Time, ct);
         }
     }
