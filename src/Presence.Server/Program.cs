@@ -31,10 +31,8 @@ builder.UsePresenceSilo(cluster);
 if (speaksSip)
     builder.Services.AddSipEndpoint(builder.Configuration);
 if (hostsUsers)
-{
     builder.Services.AddPresenceApi(builder.Configuration);
-    builder.Services.AddDashboard();
-}
+builder.Services.AddDashboard();
 builder.WebHost.UseUrls((builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
 
 await using var app = builder.Build();

@@ -48,7 +48,7 @@ public sealed class ClusterOptions
     /// </summary>
     public string AdvertisedAddress { get; set; } = string.Empty;
 
-    /// <summary>This member's HTTP API base URL for the dashboard's figures of every silo (default: the first of Http:Urls).</summary>
+    /// <summary>This member's HTTP base URL, where the dashboard fetches its figures (default: the first of Http:Urls).</summary>
     public string AdvertisedHttpAddress { get; set; } = string.Empty;
 
     /// <summary>How long a probe of another silo may take (Orleans ClusterMembershipOptions.ProbeTimeout; default 500 ms, Orleans' 5 s).</summary>

@@ -101,7 +101,7 @@ public static class OrleansHosting
             silo.UseSiloMetadata(new Dictionary<string, string>
             {
                 [RoleKey] = options.Role.ToString().ToLowerInvariant(),
-                [HttpKey] = hostsUsers ? AdvertisedHttp(options, builder.Configuration) : string.Empty,
+                [HttpKey] = AdvertisedHttp(options, builder.Configuration),
             });
             silo.AddActivityPropagation();
             if (hostsUsers)

@@ -7,8 +7,9 @@ namespace Presence.Server.Dashboard;
 
 /// <summary>
 /// GET /api/dashboard (either token): this member's rates and totals, its users, subscriptions and registrations, the
-/// latest presence changes; in a cluster also the members and every live silo's figures, fetched from each silo. The
-/// page polls it every second; <c>history=true</c> (its first call) adds the last few minutes of rates.
+/// latest presence changes; in a cluster also the members and every live member's figures, fetched from each (an edge
+/// answers with its SIP figures). The page polls it every second; <c>history=true</c> (its first call) adds the last
+/// few minutes of rates.
 /// </summary>
 internal static class DashboardApi
 {
@@ -28,7 +29,7 @@ internal static class DashboardApi
         {
             string authorization = http.Request.Headers.Authorization.ToString();
             var others = members
-                .Where(m => !m.Self && m.Role is "both" or "silo" && m.Status is "active" or "leaving" && !string.IsNullOrEmpty(m.Http))
+                .Where(m => !m.Self && m.Status is "active" or "leaving" && !string.IsNullOrEmpty(m.Http))
                 .DistinctBy(m => m.Silo)
                 .Select(m => peers.FetchAsync(m, authorization, self, withHistory, ct));
             foreach (var (silo, theirs) in await Task.WhenAll(others).ConfigureAwait(false))

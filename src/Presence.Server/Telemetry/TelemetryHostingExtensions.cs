@@ -54,7 +54,7 @@ public static class TelemetryHostingExtensions
         return app;
     }
 
-    private static async ValueTask<object?> RequireToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    internal static async ValueTask<object?> RequireToken(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
         if (context.HttpContext.RequestServices.GetService<ApiToken>() is null)
             return await next(context);

@@ -131,7 +131,7 @@
     $('self').textContent = data.self;
     const silos = data.members.filter((m) => m.role !== 'edge' && (m.status === 'active' || m.status === 'leaving'));
     $('cluster').textContent = data.clustered
-      ? `cluster · ring v${data.ringVersion} · ${silos.length} active silo${silos.length === 1 ? '' : 's'}`
+      ? `cluster · ${silos.length} active silo${silos.length === 1 ? '' : 's'}`
       : 'single process';
     for (const silo of data.silos) mergeSeries(silo, now);
     renderCharts(now);
@@ -263,7 +263,7 @@
     const figures = new Map(data.silos.map((s) => [s.silo, s]));
     const body = $('members').tBodies[0];
     const rows = data.members.map((m) => {
-      const silo = m.role === 'edge' || !(m.status === 'active' || m.status === 'leaving' || m.status === 'fenced' || m.self)
+      const silo = !(m.status === 'active' || m.status === 'leaving' || m.self)
         ? null : figures.get(m.silo);
       const entry = state.series.get(m.silo);
       const p = silo && silo.reachable && entry ? latest(entry, now) : null;
@@ -275,7 +275,7 @@
         name,
         el('td', {}, m.role),
         el('td', {}, el('span', { class: 'state state-' + m.status }, m.status)),
-        el('td', { class: 'num' }, m.partitions == null ? '–' : count(m.partitions)),
+        el('td', { class: 'address' }, m.address),
         el('td', { class: 'num', 'data-users': '' }, known ? count(silo.totals.usersActive) : '–'),
         el('td', { class: 'num' }, known ? count(silo.totals.subscriptions) : '–'),
         el('td', { class: 'num' }, known ? count(silo.totals.registrations) : '–'),
@@ -315,7 +315,7 @@
   function renderTotals(data) {
     const now = Date.now();
     const reachable = data.silos.filter((s) => s.reachable && s.totals);
-    $('totals-silo').textContent = data.clustered ? `· ${reachable.length} silo${reachable.length === 1 ? '' : 's'} answering` : '';
+    $('totals-silo').textContent = data.clustered ? `· ${reachable.length} member${reachable.length === 1 ? '' : 's'} answering` : '';
     const totals = {};
     const methods = {};
     const methodRates = {};
