@@ -25,8 +25,8 @@ public sealed class DashboardSampler
     private DashboardReading? _last;
     private long _lastStamp;
 
-    public DashboardSampler(PrometheusCollector collector, TimeProvider time)
-        : this(collector.Collect, time)
+    public DashboardSampler(MetricsSnapshot metrics, TimeProvider time)
+        : this(metrics.Collect, time)
     {
     }
 

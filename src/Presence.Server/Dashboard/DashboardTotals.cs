@@ -4,7 +4,8 @@ namespace Presence.Server.Dashboard;
 
 /// <summary>
 /// This process's counters and gauges at one moment, read from the instruments /metrics serves (one collection of
-/// the <see cref="PrometheusCollector"/>), so the dashboard and Prometheus never disagree and nothing new is counted.
+/// the <see cref="MetricsSnapshot"/>, a reader of the same meter provider as /metrics), so the dashboard and Prometheus
+/// never disagree and nothing new is counted.
 /// </summary>
 public sealed record DashboardTotals(
     IReadOnlyDictionary<string, long> RequestsByMethod,

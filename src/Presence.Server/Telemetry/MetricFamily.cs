@@ -1,6 +1,6 @@
 namespace Presence.Server.Telemetry;
 
-/// <summary>How a family is exposed to Prometheus.</summary>
+/// <summary>What kind of series a family has.</summary>
 public enum MetricKind
 {
     /// <summary>A cumulative count (Counter, ObservableCounter): "_total".</summary>
@@ -13,7 +13,7 @@ public enum MetricKind
     Histogram,
 }
 
-/// <summary>One instrument's series at one collection, named as OpenTelemetry names it ("presence.notify.delay", "s").</summary>
+/// <summary>One instrument's series at one collection (<see cref="MetricsSnapshot"/>), named as OpenTelemetry names it ("presence.notify.delay", "s").</summary>
 public sealed record MetricFamily(string Name, string? Unit, string? Description, MetricKind Kind, IReadOnlyList<MetricPoint> Points);
 
 /// <summary>One series: its attributes (in output order) and its value, or its histogram.</summary>

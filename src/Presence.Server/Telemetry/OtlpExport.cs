@@ -15,9 +15,8 @@ namespace Presence.Server.Telemetry;
 /// OTLP export to an OpenTelemetry collector, switched on by the standard environment variables only:
 /// <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> for every signal, or <c>OTEL_EXPORTER_OTLP_{METRICS,TRACES,LOGS}_ENDPOINT</c> for
 /// one (the same keys also work as configuration: appsettings.json or <c>--OTEL_EXPORTER_OTLP_ENDPOINT=…</c>).
-/// Without them no provider is built, nothing listens to the spans, and export costs nothing.
-/// The signal-specific endpoint, protocol, headers and timeout are applied here, since the exporter itself reads them
-/// only through OpenTelemetry.Extensions.Hosting, which the package source does not serve.
+/// Without them nothing is exported and nothing listens to the spans. The signal-specific endpoint, protocol, headers
+/// and timeout are applied here as the OpenTelemetry specification says (a signal's endpoint is its full URL).
 /// </summary>
 public static class OtlpExport
 {
@@ -51,38 +50,54 @@ public static class OtlpExport
         return logging;
     }
 
-    internal static ResourceBuilder Resource(string role) =>
-        // The environment (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) is added last, so it wins over these defaults.
-        ResourceBuilder.CreateEmpty()
+    internal static ResourceBuilder Resource(string role) => Resource(ResourceBuilder.CreateEmpty(), role);
+
+    // The environment (OTEL_SERVICE_NAME, OTEL_RESOURCE_ATTRIBUTES) is added last, so it wins over these defaults.
+    private static ResourceBuilder Resource(ResourceBuilder builder, string role) =>
+        builder.Clear()
             .AddService("presence-orleans", serviceVersion: PresenceTelemetry.Version, serviceInstanceId: Environment.MachineName + ":" + Environment.ProcessId)
             .AddAttributes([new KeyValuePair<string, object>("presence.role", role)])
             .AddTelemetrySdk()
             .AddEnvironmentVariableDetector();
 
-    internal static MeterProvider? BuildMeterProvider(IConfiguration configuration, string role)
+    /// <summary>
+    /// The one meter provider of the process (OpenTelemetry.Extensions.Hosting): the product's meter and Orleans' meter,
+    /// read by the Prometheus exporter (/metrics), by the dashboard (<see cref="MetricsSnapshot"/>), and by OTLP when a
+    /// collector is configured; and, only when traces are to be exported, the tracer provider with the product's,
+    /// ASP.NET Core's and Orleans' activity sources.
+    /// </summary>
+    internal static void AddProviders(IServiceCollection services, IConfiguration configuration, string role)
     {
-        if (!IsEnabled(configuration, Metrics))
-            return null;
-        return Sdk.CreateMeterProviderBuilder()
-            .ConfigureServices(services => services.AddSingleton(configuration))
-            .SetResourceBuilder(Resource(role))
-            .AddMeter(PresenceTelemetry.Name)
-            .AddOtlpExporter((exporter, _) => ApplySignalSettings(exporter, configuration, Metrics))
-            .Build();
+        var telemetry = services.AddOpenTelemetry().ConfigureResource(resource => Resource(resource, role));
+        telemetry.WithMetrics(metrics =>
+        {
+            metrics.AddMeter(PresenceTelemetry.Name, OrleansMeter)
+                // Orleans' instruments have no description; Prometheus wants a HELP line for each family.
+                .AddView(instrument => instrument.Meter.Name == OrleansMeter && string.IsNullOrEmpty(instrument.Description)
+                    ? new MetricStreamConfiguration { Description = $"Orleans' {instrument.Name}" + (instrument.Unit is { Length: > 0 } unit ? $" ({unit})" : string.Empty) }
+                    : null)
+                // Each scrape reads the instruments afresh (the exporter's default caches a page for 300 ms).
+                .AddPrometheusExporter(prometheus => prometheus.ScrapeResponseCacheDurationMilliseconds = 0)
+                .AddReader(sp => sp.GetRequiredService<MetricsSnapshot>().Reader);
+            if (IsEnabled(configuration, Metrics))
+                metrics.AddOtlpExporter((exporter, _) => ApplySignalSettings(exporter, configuration, Metrics));
+        });
+        if (IsEnabled(configuration, Traces))
+        {
+            telemetry.WithTracing(tracing => tracing
+                // The HTTP API's requests (ASP.NET Core's own spans) become the parents of the grain calls they cause, and
+                // Orleans' spans carry a request's trace from the SIP node to the silo of the user's grain.
+                .AddSource(PresenceTelemetry.Name, "Microsoft.AspNetCore", OrleansApplicationSource, OrleansRuntimeSource)
+                .AddOtlpExporter(exporter => ApplySignalSettings(exporter, configuration, Traces)));
+        }
     }
 
-    internal static TracerProvider? BuildTracerProvider(IConfiguration configuration, string role)
-    {
-        if (!IsEnabled(configuration, Traces))
-            return null;
-        return Sdk.CreateTracerProviderBuilder()
-            .ConfigureServices(services => services.AddSingleton(configuration))
-            .SetResourceBuilder(Resource(role))
-            // The HTTP API's requests (ASP.NET Core's own spans) become the parents of the grain turns they cause.
-            .AddSource(PresenceTelemetry.Name, "Microsoft.AspNetCore")
-            .AddOtlpExporter(exporter => ApplySignalSettings(exporter, configuration, Traces))
-            .Build();
-    }
+    /// <summary>Orleans 10's meter and its activity sources for grain calls (ORLEANS-NOTES.md "Telemetry").</summary>
+    public const string OrleansMeter = "Microsoft.Orleans";
+
+    public const string OrleansApplicationSource = "Microsoft.Orleans.Application";
+
+    public const string OrleansRuntimeSource = "Microsoft.Orleans.Runtime";
 
     // OTEL_EXPORTER_OTLP_{SIGNAL}_*: used as given (a signal's endpoint is its full URL, OpenTelemetry's rule),
     // over the generic settings the exporter has read already.
@@ -97,35 +112,6 @@ public static class OtlpExport
             exporter.Headers = headers;
         if (int.TryParse(configuration[prefix + "TIMEOUT"], out int timeout) && timeout > 0)
             exporter.TimeoutMilliseconds = timeout;
-    }
-}
-
-/// <summary>Holds the OTLP providers for the host's lifetime: built first, disposed (flushed) after everything else has stopped.</summary>
-internal sealed class OtlpExportService(IConfiguration configuration, TelemetryRole role) : IHostedService, IDisposable
-{
-    private MeterProvider? _meters;
-    private TracerProvider? _tracer;
-
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        _meters = OtlpExport.BuildMeterProvider(configuration, role.Name);
-        _tracer = OtlpExport.BuildTracerProvider(configuration, role.Name);
-        return Task.CompletedTask;
-    }
-
-    public Task StopAsync(CancellationToken cancellationToken)
-    {
-        Dispose();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        // Disposing flushes what is buffered (the last metrics, the last spans) to the collector.
-        _tracer?.Dispose();
-        _tracer = null;
-        _meters?.Dispose();
-        _meters = null;
     }
 }
 

@@ -62,7 +62,7 @@ public sealed class SipTransactionLayer
 
     /// <param name="sender">The transports.</param>
     /// <param name="onRequest">Called once for each new request (not for retransmissions, nor for an ACK of a non-2xx).</param>
-    /// <param name="onStray">Called for an ACK to a 2xx and for responses that match no transaction (a proxy forwards them).</param>
+    /// <param name="onStray">Called for an ACK to a 2xx and for responses that match no transaction (the transaction user's to handle).</param>
     public SipTransactionLayer(
         ISipSender sender, Func<ServerTransaction, ValueTask> onRequest, Func<InboundMessage, ValueTask>? onStray = null,
         SipTimerSettings? timers = null, TimeProvider? time = null)
@@ -76,13 +76,6 @@ public sealed class SipTransactionLayer
     }
 
     public SipTimerSettings Timers { get; }
-
-    /// <summary>
-    /// Sees every parsed request (ACK and CANCEL included) before transaction matching, and takes it when it
-    /// returns true: a stateless proxy (RFC 3261 §16.11) keeps no transaction, so it must see retransmissions
-    /// too, and forwards them as it forwarded the original. False lets the request go on to the transactions.
-    /// </summary>
-    public Func<InboundMessage, SipMessage, ValueTask<bool>>? InterceptRequest { get; init; }
 
     public SipTransactionCounters Counters { get; } = new();
 
@@ -154,8 +147,6 @@ public sealed class SipTransactionLayer
 
     private async ValueTask ReceiveRequestAsync(InboundMessage inbound, SipMessage request)
     {
-        if (InterceptRequest is { } intercept && await intercept(inbound, request).ConfigureAwait(false))
-            return;
         string? key = TransactionKey.ForServer(request);
         if (key is null)
         {

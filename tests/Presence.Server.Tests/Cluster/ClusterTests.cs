@@ -269,8 +269,9 @@ public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHe
         await using var workload = await ClusterWorkload.CreateAsync(cluster, users: 18, via: "edge1");
         await workload.SubscribeAllAsync();
 
+        // The workload runs until the chaos is over (60 s and 10,000 rounds at most, whichever comes first).
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var run = workload.RunAsync(TimeSpan.FromSeconds(16), maxRounds: 10000, stop.Token);
+        var run = workload.RunAsync(TimeSpan.FromSeconds(60), maxRounds: 10000, stop.Token);
         var random = new Random(20261207);
         var kills = 0;
         // Bounded chaos: three kill/restart cycles, one silo at a time.
@@ -283,6 +284,8 @@ public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHe
             await Task.Delay(2500);
             await cluster.StartSiloAsync(victim);
         }
+        await Task.Delay(1500);
+        await stop.CancelAsync();
         await run;
         await cluster.WaitForMembersAsync();
         // No settling round: a change acknowledged in the instant before a kill, whose NOTIFYs had not left, is sent

@@ -177,7 +177,6 @@ internal sealed class LocalCluster : IAsyncDisposable
         "--Cluster:Enabled=true",
         $"--Cluster:SiloName={name}",
         $"--Cluster:ConnectionString={ConnectionString}",
-        $"--Cluster:SiloPort={ServerProcess.FreePort("127.0.0.1")}",
         "--Cluster:AdvertisedAddress=127.0.0.1",
         "--Logging:LogLevel:Default=Information",
     ];

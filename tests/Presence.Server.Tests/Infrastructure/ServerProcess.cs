@@ -80,6 +80,23 @@ public sealed class ServerProcess : IAsyncDisposable
     public static async Task<ServerProcess> StartAsync(
         string listenAddress, (string CertificatePath, string KeyPath)? tls, bool auth, bool sip, params string[] extraArgs)
     {
+        // Ports are picked free, then bound by another process: something else (another test's client socket) may take
+        // one in between. The server then exits with code 3 saying so, and is started again on new ports.
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnFreePortsAsync(listenAddress, tls, auth, sip, extraArgs);
+            }
+            catch (InvalidOperationException ex) when (attempt < 3 && ex.Message.Contains("exited early with exit code 3", StringComparison.Ordinal))
+            {
+            }
+        }
+    }
+
+    private static async Task<ServerProcess> StartOnFreePortsAsync(
+        string listenAddress, (string CertificatePath, string KeyPath)? tls, bool auth, bool sip, string[] extraArgs)
+    {
         int port = FreePort(listenAddress);
         string data = Directory.CreateTempSubdirectory("presence-server-").FullName;
         int httpPort = FreePort(listenAddress.Contains(':', StringComparison.Ordinal) ? "127.0.0.1" : listenAddress);
@@ -94,6 +111,8 @@ public sealed class ServerProcess : IAsyncDisposable
             $"--Http:Urls=http://127.0.0.1:{httpPort}",
             $"--Http:Token={ApiToken}",
             $"--Auth:Enabled={(auth ? "true" : "false")}",
+            // The silo's own port too, from the same pool, so that no two servers of a test run pick the same one.
+            $"--Cluster:SiloPort={FreePort("127.0.0.1")}",
             "--Logging:LogLevel:Default=Debug",
             "--Logging:Console:FormatterName=simple",
         };

@@ -12,7 +12,7 @@ internal sealed class TransactionHarness
     public static readonly IPEndPoint Client = new(IPAddress.Parse("192.0.2.10"), 40000);
 
     public TransactionHarness(
-        Func<ServerTransaction, ValueTask>? onRequest = null, bool failSends = false, Func<InboundMessage, SipMessage, ValueTask<bool>>? intercept = null)
+        Func<ServerTransaction, ValueTask>? onRequest = null, bool failSends = false)
     {
         FailSends = failSends;
         Layer = new SipTransactionLayer(
@@ -28,10 +28,7 @@ internal sealed class TransactionHarness
                 return ValueTask.CompletedTask;
             },
             SipTimerSettings.Default,
-            Time)
-        {
-            InterceptRequest = intercept,
-        };
+            Time);
     }
 
     public FakeTimeProvider Time { get; } = new();
