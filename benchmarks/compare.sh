@@ -9,8 +9,10 @@
 #   ours-postgres     Presence.Server on PostgreSQL (durable)
 #   kamailio-durable  benchmarks/kamailio/presence.cfg with PostgreSQL write-through
 #   kamailio-memory   the same configuration without a database
+#   ours-orleans-dashboard  (not by default) ours-sqlite with Orleans' dashboard on and polled each second, its
+#                     grain-call profiler active: TARGETS="ours-sqlite ours-orleans-dashboard" NAME=orleans-dashboard
 # The targets' order rotates from round to round so that none always runs first. Writes
-# benchmarks/results/DATE-kamailio.md and two PNG plots beside it. Needs benchmarks/install-bench-deps.sh.
+# benchmarks/results/DATE-$NAME.md (NAME: kamailio) and two PNG plots beside it. Needs benchmarks/install-bench-deps.sh.
 #
 # Workloads: fanout (an open loop at FANOUT_RATE: latency at a load everyone carries), saturate (a closed loop of
 # PUBLISHes to users with SAT_WATCHERS watchers, SAT_CONCURRENCY in flight: the most NOTIFYs a second each delivers)
@@ -40,6 +42,7 @@ PG_PORT="${PG_PORT:-35432}"
 SIP_PORT="${SIP_PORT:-35060}"
 HTTP_PORT="${HTTP_PORT:-38080}"
 OUT="${OUT:-$ROOT/benchmarks/results}"
+NAME="${NAME:-kamailio}"
 DATE="$(date -u +%F)"
 WORK="$(mktemp -d /tmp/presence-compare.XXXXXX)"
 SERVER_DLL="$ROOT/src/Presence.Server/bin/Release/net10.0/Presence.Server.dll"
@@ -111,6 +114,9 @@ start_target() {
   local kam=(-DD -E -f "$KAM_CFG" -m 1024 -M 32 -Y "$dir" -w "$dir" -A "LISTEN=udp:127.0.0.1:$SIP_PORT" -A "CHILDREN=$KAM_CHILDREN")
   case "$target" in
     ours-sqlite) (cd "$dir" && exec dotnet "$SERVER_DLL" "${ours[@]}" >"$dir/server.log" 2>&1 </dev/null) & ;;
+    ours-orleans-dashboard)
+      (cd "$dir" && exec dotnet "$SERVER_DLL" "${ours[@]}" --OrleansDashboard:Enabled=true --Http:Token=bench-token-0123456789 \
+        >"$dir/server.log" 2>&1 </dev/null) & ;;
     ours-postgres)
       fresh_db presence
       (cd "$dir" && exec dotnet "$SERVER_DLL" "${ours[@]}" --Presence:Store=postgres \
@@ -142,12 +148,21 @@ start_target() {
 run_load() {
   local round="$1" target="$2" workload="$3" dir="$4"
   shift 4
-  local out="$dir/out" rc=0 kind="$workload"
+  local out="$dir/out" rc=0 kind="$workload" poller=""
   # saturate is LoadGen's fanout in a closed loop.
   [ "$workload" = saturate ] && kind=fanout
   mkdir -p "$out"
+  if [ "$target" = ours-orleans-dashboard ]; then
+    # What an open dashboard page does: it asks for the counters every second, which keeps the profiler on.
+    ( for _ in $(seq 1 600); do
+        curl -fsS -u "x:bench-token-0123456789" "http://127.0.0.1:$HTTP_PORT/orleans/DashboardCounters" >/dev/null 2>&1 || true
+        sleep 1
+      done ) &
+    poller=$!
+  fi
   timeout 600 dotnet "$LOADGEN_DLL" "$kind" --server "127.0.0.1:$SIP_PORT" --progress none --out "$out" "$@" \
     >"$dir/loadgen.log" 2>&1 || rc=$?
+  [ -n "$poller" ] && { kill "$poller" 2>/dev/null || true; wait "$poller" 2>/dev/null || true; }
   local json; json="$(ls "$out"/*.json 2>/dev/null | head -1 || true)"
   if [ -z "$json" ]; then
     echo "  $target $workload: no result (exit $rc); log tail:" >&2; tail -5 "$dir/loadgen.log" >&2
@@ -190,12 +205,12 @@ done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 mkdir -p "$OUT"
-COMMAND="ROUNDS=$ROUNDS FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SAT_WATCHERS=$SAT_WATCHERS SAT_CONCURRENCY=$SAT_CONCURRENCY SAT_DURATION=$SAT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
+COMMAND="TARGETS=\"$TARGETS\" NAME=$NAME ROUNDS=$ROUNDS FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SAT_WATCHERS=$SAT_WATCHERS SAT_CONCURRENCY=$SAT_CONCURRENCY SAT_DURATION=$SAT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/{print $2}') GiB; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(dotnet --version | sed 's/^/.NET SDK /'); $(kamailio -v | head -1 | sed 's/^version: //'); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'); git $(git -C "$ROOT" rev-parse --short HEAD)"
-python3 "$ROOT/benchmarks/kamailio/report.py" "$RESULTS" "$OUT/$DATE-kamailio" "$COMMAND" "$MACHINE" \
+python3 "$ROOT/benchmarks/kamailio/report.py" "$RESULTS" "$OUT/$DATE-$NAME" "$COMMAND" "$MACHINE" \
   "fanout --watchers $FANOUT_WATCHERS --rate $FANOUT_RATE --duration $FANOUT_DURATION" \
   "subscribe --users $SUB_USERS --watchers $SUB_WATCHERS --concurrency $SUB_CONCURRENCY" \
   "fanout --watchers $SAT_WATCHERS --presentities 8 --concurrency $SAT_CONCURRENCY --duration $SAT_DURATION"
-gnuplot "$OUT/$DATE-kamailio.gp"
-rm -f "$OUT/$DATE-kamailio.gp" "$OUT/$DATE-kamailio-plot.dat"
-echo "Written: $OUT/$DATE-kamailio.md, $OUT/$DATE-kamailio-notifies.png, $OUT/$DATE-kamailio-p99.png"
+gnuplot "$OUT/$DATE-$NAME.gp"
+rm -f "$OUT/$DATE-$NAME.gp" "$OUT/$DATE-$NAME-plot.dat"
+echo "Written: $OUT/$DATE-$NAME.md, $OUT/$DATE-$NAME-notifies.png, $OUT/$DATE-$NAME-p99.png"

@@ -10,8 +10,9 @@
 #
 # Ports (override with the variables): edges SIP $EDGE_PORT, +2, ... (UDP and TCP); Orleans silo-to-silo
 # $SILO_PORT+i for member i; HTTP API $HTTP_PORT+i for silo i and $HTTP_PORT+50+i for edge i; PostgreSQL $PG_PORT.
-# Digest authentication is on, as for any user: provision users with presencectl or the API (AUTH_ENABLED=false
-# turns it off). State, logs, pid files (pids/<member>) and the API token: $CLUSTER_DIR.
+# Digest authentication and the per-source rate limit are on, as for any user: provision users with presencectl or
+# the API (AUTH_ENABLED=false and RATE_LIMIT_ENABLED=false turn them off, for load generators that cannot
+# authenticate). State, logs, pid files (pids/<member>) and the API token: $CLUSTER_DIR.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -48,7 +49,7 @@ start_member() {
     "--Cluster:ConnectionString=$(connection)" "--Cluster:SiloPort=$silo_port" "--Cluster:AdvertisedAddress=127.0.0.1"
     "--Sip:ListenAddress=127.0.0.1" "--Sip:UdpPort=$sip" "--Sip:TcpPort=$sip" "--Sip:TlsPort=0"
     "--Http:Urls=http://127.0.0.1:$http" "--Http:Token=$(cat "$CLUSTER_DIR/api-token")"
-    "--Auth:Enabled=${AUTH_ENABLED:-true}"
+    "--Auth:Enabled=${AUTH_ENABLED:-true}" "--Sip:RateLimit:Enabled=${RATE_LIMIT_ENABLED:-true}"
     "--Logging:Console:FormatterName=simple"
   )
   if [ "$role" = "silo" ]; then

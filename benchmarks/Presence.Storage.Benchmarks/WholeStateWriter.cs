@@ -10,6 +10,9 @@ public sealed class WholeStateWriter(IGrainStorage storage, int grain, int items
 {
     private readonly GrainState<PresentityDocument> _state = new(new PresentityDocument());
 
+    /// <summary>The state as the grain holds it now.</summary>
+    public PresentityDocument Document => _state.State!;
+
     public override async Task ReadAsync()
     {
         await Storage.ReadStateAsync(StateName, GrainId, _state).ConfigureAwait(false);

@@ -10,7 +10,7 @@ import os
 import statistics
 import sys
 
-TARGETS = ["ours-sqlite", "ours-postgres", "kamailio-durable", "kamailio-memory"]
+TARGETS = ["ours-sqlite", "ours-postgres", "ours-orleans-dashboard", "kamailio-durable", "kamailio-memory"]
 WORKLOADS = ["fanout", "saturate", "subscribe"]
 
 
@@ -64,13 +64,17 @@ def main():
 
     name = os.path.basename(stem)
     desc = {"fanout": fanout_desc, "subscribe": subscribe_desc}
-    out = [f"# Presence.Orleans beside Kamailio 5.6's presence modules ({name[:10]})", "",
+    out = [f"# Presence.Orleans beside Kamailio 5.6's presence modules ({name[:10]})" if any(t.startswith("kamailio") for t in targets)
+           else f"# Presence.Orleans, {' and '.join(targets)} ({name[:10]})", "",
            "Produced by one command:", "", "```sh", command, "```", "",
            f"Machine: {machine}. Server and load generator share the cores, so every figure is the pair's.", "",
            "Targets, each started fresh (fresh database) for each run and stopped after, on UDP loopback:", "",
            "- **ours-sqlite**: Presence.Server on its embedded SQLite store (the default), `--Auth:Enabled=false "
            "--Sip:RateLimit:Enabled=false`; every change committed before it is answered.",
            "- **ours-postgres**: the same on PostgreSQL (`--Presence:Store=postgres`).",
+           *(["- **ours-orleans-dashboard**: ours-sqlite with Orleans' dashboard on (`--OrleansDashboard:Enabled=true`) "
+              "and polled every second while the load runs, so its grain-call profiler is active throughout."]
+             if "ours-orleans-dashboard" in targets else []),
            "- **kamailio-durable**: `benchmarks/kamailio/presence.cfg -A DURABLE`: presence `subs_db_mode=1` "
            "(write-through), `publ_cache=1` (publications in the presentity table), usrloc `db_mode=1`, PostgreSQL.",
            "- **kamailio-memory**: the same configuration without a database (`subs_db_mode=0`, `publ_cache=2`, "
@@ -103,8 +107,9 @@ def main():
     pairs = [("ours-sqlite", "kamailio-durable", "durable vs durable"),
              ("ours-postgres", "kamailio-durable", "durable vs durable, both on PostgreSQL"),
              ("ours-sqlite", "kamailio-memory", "ours durable vs Kamailio in memory"),
-             ("ours-postgres", "kamailio-memory", "ours on PostgreSQL vs Kamailio in memory")]
-    out += ["## Ratios ours / Kamailio (medians)", "",
+             ("ours-postgres", "kamailio-memory", "ours on PostgreSQL vs Kamailio in memory"),
+             ("ours-orleans-dashboard", "ours-sqlite", "the cost of Orleans' dashboard and its profiler")]
+    out += ["## Ratios (medians)", "",
             "NOTIFYs/s above 1: ours delivers more. p50 and p99 above 1: ours is slower by that factor.", "",
             "| workload | comparison | NOTIFYs/s | p50 | p99 |", "|---|---|---:|---:|---:|"]
     for w in WORKLOADS:

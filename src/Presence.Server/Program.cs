@@ -3,6 +3,7 @@ using Presence.Server.Cluster;
 using Presence.Server.Dashboard;
 using Presence.Server.Edge;
 using Presence.Server.Http;
+using Presence.Server.OrleansDashboard;
 using Presence.Server.Presence;
 using Presence.Server.Sip;
 using Presence.Server.Telemetry;
@@ -44,6 +45,7 @@ if (hostsUsers)
     app.MapRulesApi();
     app.MapClusterApi();
     app.MapDashboard();
+    app.MapOrleansDashboard(Presence.Server.OrleansDashboard.OrleansDashboardOptions.Read(builder.Configuration));
 }
 else
 {

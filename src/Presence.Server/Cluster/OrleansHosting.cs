@@ -9,6 +9,7 @@ using Presence.Grains;
 using Presence.Grains.Due;
 using Presence.Server.Edge;
 using Presence.Server.Notify;
+using Presence.Server.OrleansDashboard;
 using Presence.Server.Presence;
 using Presence.Server.Sip;
 using OrleansClusterOptions = Orleans.Configuration.ClusterOptions;
@@ -106,6 +107,7 @@ public static class OrleansHosting
             silo.AddActivityPropagation();
             if (hostsUsers)
             {
+                silo.AddOrleansDashboard(OrleansDashboard.OrleansDashboardOptions.Read(builder.Configuration));
                 silo.AddPresenceGrains(sweep => builder.Configuration.GetSection(DueSweepOptions.Section).Bind(sweep));
                 if (options.Enabled)
                 {

@@ -63,7 +63,34 @@ public sealed class ApiToken
         const string prefix = "Bearer ";
         if (authorization is null || !authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
             return ApiScope.None;
-        byte[] given = Digest(authorization[prefix.Length..].Trim());
+        return ScopeOfToken(authorization[prefix.Length..].Trim());
+    }
+
+    /// <summary>
+    /// The scope of HTTP Basic credentials ("Basic base64(user:password)", RFC 7617) whose password is a token: what a
+    /// browser sends to a page that cannot set a bearer header itself (Orleans' dashboard). The user name is ignored.
+    /// </summary>
+    public ApiScope ScopeOfBasic(string? authorization)
+    {
+        const string prefix = "Basic ";
+        if (authorization is null || !authorization.StartsWith(prefix, StringComparison.OrdinalIgnoreCase))
+            return ApiScope.None;
+        string decoded;
+        try
+        {
+            decoded = Encoding.UTF8.GetString(Convert.FromBase64String(authorization[prefix.Length..].Trim()));
+        }
+        catch (FormatException)
+        {
+            return ApiScope.None;
+        }
+        int colon = decoded.IndexOf(':', StringComparison.Ordinal);
+        return colon < 0 ? ApiScope.None : ScopeOfToken(decoded[(colon + 1)..]);
+    }
+
+    private ApiScope ScopeOfToken(string token)
+    {
+        byte[] given = Digest(token);
         bool isOperator = CryptographicOperations.FixedTimeEquals(given, _operator);
         // Without a read token the comparison still runs (against the operator's), and its result is ignored.
         bool isRead = _read is not null & CryptographicOperations.FixedTimeEquals(given, _read ?? _operator);
