@@ -28,18 +28,19 @@ public static class SubscriptionPayload
         // Cheap, deterministic, and not compressible to nothing: a PostgreSQL TOAST of a whole state should
         // compress about as well as the real thing would, not better.
         ulong h = Mix((ulong)grain << 40 ^ (ulong)item << 32 ^ (ulong)revision);
-        var text = new StringBuilder(Length + 32);
-        text.Append(CultureInfo.InvariantCulture, $"{{\"watcher\":\"sip:watcher{item:D2}@example.net\",\"event\":\"presence\",");
-        text.Append(CultureInfo.InvariantCulture, $"\"callId\":\"{h:x16}{Mix(h):x16}@10.{grain % 250}.{item}.7\",");
-        text.Append(CultureInfo.InvariantCulture, $"\"fromTag\":\"{Mix(h + 1):x12}\",\"toTag\":\"{Mix(h + 2):x12}\",\"cseq\":{revision + 1},");
-        text.Append(CultureInfo.InvariantCulture, $"\"expiresAt\":{1_800_000_000 + revision * 3600},\"contact\":\"sip:watcher{item:D2}@10.{grain % 250}.{item}.7:5060;transport=tcp\",");
-        text.Append("\"accept\":[\"application/pidf+xml\"],\"pad\":\"");
-        while (text.Length < Length - 2)
+        // Header-like text without quotes, so a JSON serializer writes it as it is (no escaping inflates it).
+        var text = new StringBuilder(Length + 64);
+        text.Append(CultureInfo.InvariantCulture, $"watcher=sip:watcher{item:D2}@example.net;event=presence;");
+        text.Append(CultureInfo.InvariantCulture, $"call-id={h:x16}{Mix(h):x16}@10.{grain % 250}.{item}.7;");
+        text.Append(CultureInfo.InvariantCulture, $"from-tag={Mix(h + 1):x12};to-tag={Mix(h + 2):x12};cseq={revision + 1};");
+        text.Append(CultureInfo.InvariantCulture, $"expires-at={1_800_000_000 + revision * 3600};");
+        text.Append(CultureInfo.InvariantCulture, $"contact=sip:watcher{item:D2}@10.{grain % 250}.{item}.7:5060;transport=tcp;");
+        text.Append("accept=application/pidf+xml;pad=");
+        while (text.Length < Length)
         {
             text.Append((char)('a' + (int)(Mix(h + (ulong)text.Length) % 26)));
         }
 
-        text.Append("\"}");
         return text.ToString(0, Length);
     }
 

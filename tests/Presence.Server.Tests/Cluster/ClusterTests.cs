@@ -117,6 +117,39 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
     }
 
     [Fact]
+    public async Task An_expiry_of_a_dead_silos_user_is_notified_on_time_by_the_survivor()
+    {
+        await using var cluster = await StartWithAsync(["--Presence:Rules:MinRegisterExpires=1"], "silo1", "silo2");
+        await cluster.ProvisionAsync("alice", "bob");
+        await using var alice = cluster.UserAgent("alice", "edge1");
+        await using var bob = cluster.UserAgent("bob", "edge1");
+        Assert.Equal(200, (await bob.SubscribeAsync(alice.Aor, expires: 3600)).StatusCode);
+        await bob.NextNotifyAsync();
+        Assert.Equal(200, (await alice.RegisterAsync(expires: 6)).StatusCode);
+        var registered = Stopwatch.StartNew();
+        Assert.Equal("available", TestUserAgent.ExtendedOf(await NotifyWithStatusAsync(bob, "available")));
+
+        // Alice's silo dies with her in memory. Nobody asks about her again: the survivor's due sweeper finds her
+        // due time in the store and wakes her there, and Bob hears of the expiry through the edge.
+        await cluster.KillAsync(await cluster.SiloOfAsync(alice.Aor));
+        await NotifyWithStatusAsync(bob, "unreachable", TimeSpan.FromSeconds(20));
+        var late = registered.Elapsed - TimeSpan.FromSeconds(6);
+        output.WriteLine($"expiry of a dead silo's user heard {late.TotalMilliseconds:F0} ms after it came");
+        Assert.True(late < TimeSpan.FromSeconds(1), $"heard {late.TotalMilliseconds:F0} ms after the registration ran out");
+    }
+
+    private static async Task<SipMessage> NotifyWithStatusAsync(TestUserAgent watcher, string status, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            var notify = await watcher.NextNotifyAsync(deadline - DateTime.UtcNow);
+            if (TestUserAgent.ExtendedOf(notify) == status)
+                return notify;
+        }
+    }
+
+    [Fact]
     public async Task A_drained_silo_leaves_and_the_other_serves_its_users_from_what_was_acknowledged()
     {
         await using var cluster = await StartAsync("silo1", "silo2");
@@ -142,10 +175,12 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         await leaver.DisposeAsync();
     }
 
-    private async Task<LocalCluster> StartAsync(params string[] silos)
+    private Task<LocalCluster> StartAsync(params string[] silos) => StartWithAsync([], silos);
+
+    private async Task<LocalCluster> StartWithAsync(string[] siloArgs, params string[] silos)
     {
         var cluster = await LocalCluster.CreateAsync(postgres);
-        await Task.WhenAll(silos.Select(s => cluster.StartSiloAsync(s)));
+        await Task.WhenAll(silos.Select(s => cluster.StartSiloAsync(s, siloArgs)));
         await cluster.StartEdgeAsync("edge1");
         await cluster.WaitForMembersAsync();
         return cluster;

@@ -128,12 +128,14 @@ public sealed class ServerProcess : IAsyncDisposable
 
     /// <summary>
     /// Kills the server with SIGKILL, as a crash or the OOM killer would, and starts it again on the same ports
-    /// and the same state.
+    /// and the same state (after <c>downFor</c>, when given).
     /// </summary>
-    public async Task<ServerProcess> CrashAndRestartAsync()
+    public async Task<ServerProcess> CrashAndRestartAsync(TimeSpan? downFor = null)
     {
         _process.Kill(entireProcessTree: true);
         await _process.WaitForExitAsync();
+        if (downFor is { } pause)
+            await Task.Delay(pause);
         return await LaunchAsync(Arguments.ToList(), Port, TlsPort, Host, DataDirectory, _expectedListeners);
     }
 
