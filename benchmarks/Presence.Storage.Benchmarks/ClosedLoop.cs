@@ -9,8 +9,9 @@ namespace Presence.Storage.Benchmarks;
 /// </summary>
 public static class ClosedLoop
 {
+    /// <param name="acknowledged">Per grain, writes that returned without an exception; this step's are added.</param>
     public static async Task<StepResult> RunAsync(
-        StorageTarget target, int concurrency, int items, TimeSpan duration, long maxWrites, CancellationToken ct)
+        StorageTarget target, int concurrency, int items, TimeSpan duration, long maxWrites, long[] acknowledged, CancellationToken ct)
     {
         var writers = new GrainWriter[concurrency];
         for (var grain = 0; grain < concurrency; grain++)
@@ -29,6 +30,11 @@ public static class ClosedLoop
         var outcomes = await Task.WhenAll(loops).ConfigureAwait(false);
         var elapsed = Stopwatch.GetElapsedTime(started);
         var transactions = target.Transactions - transactionsBefore;
+
+        for (var grain = 0; grain < concurrency; grain++)
+        {
+            acknowledged[grain] += outcomes[grain].Latencies.Count;
+        }
 
         var latencies = new double[outcomes.Sum(o => o.Latencies.Count)];
         var at = 0;

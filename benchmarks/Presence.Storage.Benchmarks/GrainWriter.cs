@@ -21,6 +21,9 @@ public abstract class GrainWriter(IGrainStorage storage, int grain, int items)
 
     public GrainId GrainId { get; } = GrainId.Create(StateName, $"sip:user{grain}@example.com");
 
+    /// <summary>The version (etag) the last <see cref="ReadAsync"/> found: 0 for none.</summary>
+    public long StoredVersion { get; protected set; }
+
     /// <summary>Counts the grain's writes: what the next change is. Continues from the stored version after a read.</summary>
     protected long Revision { get; set; }
 

@@ -15,7 +15,8 @@ public sealed class ItemizedWriter(IGrainStorage storage, int grain, int items) 
     public override async Task ReadAsync()
     {
         await Storage.ReadStateAsync(StateName, GrainId, _state).ConfigureAwait(false);
-        Revision = VersionOf(_state.ETag);
+        StoredVersion = VersionOf(_state.ETag);
+        Revision = StoredVersion;
     }
 
     public override Task SeedAsync()

@@ -16,7 +16,8 @@ public sealed class WholeStateWriter(IGrainStorage storage, int grain, int items
     public override async Task ReadAsync()
     {
         await Storage.ReadStateAsync(StateName, GrainId, _state).ConfigureAwait(false);
-        Revision = VersionOf(_state.ETag);
+        StoredVersion = VersionOf(_state.ETag);
+        Revision = StoredVersion;
     }
 
     public override Task SeedAsync()

@@ -89,27 +89,6 @@ public sealed class GroupCommitter : IAsyncDisposable
         return await pending.Task.ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Completes when every write queued before the call has its answer (committed, conflicted or failed):
-    /// what a silo waits for before it tells the cluster it has let go of a partition.
-    /// </summary>
-    public async Task FlushAsync(CancellationToken ct = default)
-    {
-        var barrier = new PendingWrite(null);
-        try
-        {
-            await _queue.Writer.WriteAsync(barrier, ct).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            // Disposed: the loop commits what was queued before it ends.
-            await _loop.WaitAsync(ct).ConfigureAwait(false);
-            return;
-        }
-
-        await barrier.Task.WaitAsync(ct).ConfigureAwait(false);
-    }
-
     /// <summary>Commits what is queued, then stops. Does not dispose the store.</summary>
     public async ValueTask DisposeAsync()
     {
@@ -130,27 +109,7 @@ public sealed class GroupCommitter : IAsyncDisposable
                 batch.Add(pending);
             }
 
-            await CommitBatchAsync(batch).ConfigureAwait(false);
-        }
-    }
-
-    private async Task CommitBatchAsync(List<PendingWrite> batch)
-    {
-        // Barriers (FlushAsync) ride in the batch and are answered after it; they write nothing.
-        List<PendingWrite>? barriers = null;
-        for (var i = batch.Count - 1; i >= 0; i--)
-        {
-            if (batch[i].Write is null)
-            {
-                (barriers ??= []).Add(batch[i]);
-                batch.RemoveAt(i);
-            }
-        }
-
-        await CommitWritesAsync(batch).ConfigureAwait(false);
-        foreach (var barrier in barriers ?? [])
-        {
-            barrier.TrySetResult(default!);
+            await CommitWritesAsync(batch).ConfigureAwait(false);
         }
     }
 
@@ -164,7 +123,7 @@ public sealed class GroupCommitter : IAsyncDisposable
         var writes = new GrainWrite[batch.Count];
         for (var i = 0; i < writes.Length; i++)
         {
-            writes[i] = batch[i].Write!;
+            writes[i] = batch[i].Write;
         }
 
         IReadOnlyList<WriteResult> results;
@@ -218,9 +177,9 @@ public sealed class GroupCommitter : IAsyncDisposable
 
     // The write and its caller's completion in one allocation. Continuations run asynchronously so a
     // caller's code never runs on (and stalls) the commit loop.
-    private sealed class PendingWrite(GrainWrite? write)
+    private sealed class PendingWrite(GrainWrite write)
         : TaskCompletionSource<WriteResult>(TaskCreationOptions.RunContinuationsAsynchronously)
     {
-        public GrainWrite? Write { get; } = write;
+        public GrainWrite Write { get; } = write;
     }
 }

@@ -165,7 +165,7 @@ public sealed class PostgresGrainStore : IGrainStore
     }
 
     // Two batches that lock some of the same grains in opposite orders (two silos' group commits while a
-    // partition moves between them) deadlock, and PostgreSQL aborts one. That batch was rolled back whole
+    // user's grain moves between them) deadlock, and PostgreSQL aborts one. That batch was rolled back whole
     // and its writes are as valid as before, so running it again is safe: every version is checked anew,
     // and a write that lost the race comes back a conflict. Nothing else is retried: not a conflict, and
     // not a failure whose outcome is unknown.

@@ -25,20 +25,21 @@ public sealed class GroupCommitterTests
     }
 
     [Fact]
-    public async Task Flush_completes_only_after_every_write_queued_before_it_has_its_answer()
+    public async Task Disposing_completes_only_after_every_write_queued_before_it_has_its_answer()
     {
         var store = new GatedStore();
-        await using var committer = new GroupCommitter(store, maxBatchSize: 2);
+        var committer = new GroupCommitter(store, maxBatchSize: 2);
 
         var writes = Enumerable.Range(0, 5).Select(i => committer.CommitAsync(Write($"w{i}"))).ToArray();
         await store.FirstBatchEntered.Task.WaitAsync(TimeSpan.FromSeconds(10));
-        var flush = committer.FlushAsync();
+        // What a stopping silo does once its grains have gone: the queued writes are committed, not dropped.
+        var stopped = committer.DisposeAsync().AsTask();
         await Task.Delay(50);
-        Assert.False(flush.IsCompleted, "flushed while writes were still held at the store");
+        Assert.False(stopped.IsCompleted, "stopped while writes were still held at the store");
 
         store.Gate.SetResult();
-        await flush.WaitAsync(TimeSpan.FromSeconds(10));
-        // Everything queued before the flush was in the store when it completed.
+        await stopped.WaitAsync(TimeSpan.FromSeconds(10));
+        // Everything queued before the stop was in the store when it completed.
         Assert.Equal(5, store.Keys.Count);
         Assert.All(await Task.WhenAll(writes).WaitAsync(TimeSpan.FromSeconds(10)), r => Assert.Equal(WriteStatus.Committed, r.Status));
     }

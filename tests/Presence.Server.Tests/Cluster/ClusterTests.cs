@@ -55,7 +55,29 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
             var presence = await api.GetFromJsonAsync<JsonElement>($"/api/users/{Uri.EscapeDataString(alice.Aor)}/presence");
             Assert.Equal("in a meeting", presence.GetProperty("note").GetString());
             Assert.Equal(1, presence.GetProperty("registrations").GetArrayLength());
+            Assert.Equal(1, presence.GetProperty("watchers").GetInt32());
             Assert.Equal(home, presence.GetProperty("silo").GetString());
+        }
+
+        // The live stream on the silo that does not hold Alice's grain follows her changes all the same.
+        string other = home == "silo1" ? "silo2" : "silo1";
+        using (var api = cluster[other].CreateApiClient())
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var stream = await api.GetAsync($"/api/users/{Uri.EscapeDataString(alice.Aor)}/stream", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+            using var reader = new StreamReader(await stream.Content.ReadAsStreamAsync(cts.Token));
+            async Task<string?> NextNoteAsync()
+            {
+                while (await reader.ReadLineAsync(cts.Token) is { } line)
+                {
+                    if (line.StartsWith("data: ", StringComparison.Ordinal))
+                        return JsonDocument.Parse(line[6..]).RootElement.GetProperty("note").GetString();
+                }
+                throw new EndOfStreamException();
+            }
+            Assert.Equal("in a meeting", await NextNoteAsync());
+            Assert.Equal(200, (await alice.PublishAsync(Pidf, Document(alice.Aor, "back at 3"))).StatusCode);
+            Assert.Equal("back at 3", await NextNoteAsync());
         }
 
         // Users are placed on both silos, never on the edge (it has no user grains).
