@@ -7,7 +7,7 @@ namespace Presence.Storage.Benchmarks;
 /// <summary>
 /// Orleans' Persistence.AdoNet on PostgreSQL (a database of its own, with adonet-persistence.sql applied) or on
 /// SQLite (a file of its own, with adonet-persistence-sqlite.sql): one row per grain holding the whole serialized
-/// state, one statement (one round trip, one transaction) per write.
+/// state, one command (one round trip, one transaction) per write.
 /// </summary>
 public sealed class AdoNetTarget : StorageTarget
 {
@@ -28,7 +28,7 @@ public sealed class AdoNetTarget : StorageTarget
 
     public override string Writes =>
         $"the whole state, {_stateSize ?? "?"}, one of them changed, "
-        + $"serialized and written to the grain's one row in one statement ({_setup})";
+        + $"serialized and written over the grain's one row by one command, committed on its own ({_setup})";
 
     public static async Task<AdoNetTarget> PostgresAsync(PostgresServer server, CancellationToken ct)
     {
@@ -77,11 +77,7 @@ public sealed class AdoNetTarget : StorageTarget
             provider, () =>
             {
                 SqliteConnection.ClearAllPools();
-                foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-                {
-                    File.Delete(file);
-                }
-
+                DeleteSqliteFiles(path);
                 return ValueTask.CompletedTask;
             });
     }

@@ -67,6 +67,12 @@ public sealed record BenchOptions
                 }
 
                 var value = args[++i];
+                if (name == "--targets")
+                {
+                    targets = value;
+                    continue;
+                }
+
                 options = name switch
                 {
                     "--duration" => options with { Duration = Time(value, name) },
@@ -77,13 +83,8 @@ public sealed record BenchOptions
                     "--postgres" => options with { Postgres = value },
                     "--out" => options with { Out = value },
                     "--command" => options with { Command = value },
-                    "--targets" => options,
                     _ => throw new FormatException($"unknown option {name}"),
                 };
-                if (name == "--targets")
-                {
-                    targets = value;
-                }
             }
         }
         catch (FormatException exception)

@@ -13,13 +13,16 @@ public abstract class GrainWriter(IGrainStorage storage, int grain, int items)
     /// <summary>The state name our presentity grains use (<c>[PersistentState("presentity", ...)]</c>).</summary>
     public const string StateName = "presentity";
 
+    /// <summary>Our presentity grains' type (PresentityGrain.GrainTypeName).</summary>
+    public const string GrainType = "presentity";
+
     protected IGrainStorage Storage { get; } = storage;
 
     protected int Grain { get; } = grain;
 
     protected int Items { get; } = items;
 
-    public GrainId GrainId { get; } = GrainId.Create(StateName, $"sip:user{grain}@example.com");
+    public GrainId GrainId { get; } = GrainId.Create(GrainType, $"sip:user{grain}@example.com");
 
     /// <summary>The version (etag) the last <see cref="ReadAsync"/> found: 0 for none.</summary>
     public long StoredVersion { get; protected set; }

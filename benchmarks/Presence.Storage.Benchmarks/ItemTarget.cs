@@ -37,11 +37,7 @@ public sealed class ItemTarget : StorageTarget
         await store.InitializeAsync(ct).ConfigureAwait(false);
         return new ItemTarget("ours-sqlite", "SQLite WAL, synchronous=FULL, one fsync a batch", store, () =>
         {
-            foreach (var file in new[] { path, path + "-wal", path + "-shm" })
-            {
-                File.Delete(file);
-            }
-
+            DeleteSqliteFiles(path);
             return ValueTask.CompletedTask;
         });
     }
@@ -52,7 +48,17 @@ public sealed class ItemTarget : StorageTarget
         const string database = "storage_bench_ours";
         var connectionString = await server.CreateDatabaseAsync(database, ct).ConfigureAwait(false);
         var store = new PostgresGrainStore(connectionString, NullLogger.Instance);
-        await store.InitializeAsync(ct).ConfigureAwait(false);
+        try
+        {
+            await store.InitializeAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await store.DisposeAsync().ConfigureAwait(false);
+            await server.DropDatabaseAsync(database, CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+
         return new ItemTarget("ours-postgres", "PostgreSQL, the store's own pool (20) and prepared statements", store,
             () => new ValueTask(server.DropDatabaseAsync(database, CancellationToken.None)));
     }

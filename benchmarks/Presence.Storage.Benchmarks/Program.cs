@@ -49,18 +49,26 @@ try
         try
         {
             await using var target = await StartAsync(name);
-            await SeedAsync(target);
-            await ClosedLoop.RunAsync(target, Math.Min(16, grains), options.Items, options.Warmup, options.MaxWrites, ct);
+            var acknowledged = new long[grains];
+            await SeedAsync(target, acknowledged);
+            await ClosedLoop.RunAsync(target, Math.Min(16, grains), options.Items, options.Warmup, options.MaxWrites, acknowledged, ct);
             foreach (var concurrency in options.Concurrency)
             {
-                var step = await ClosedLoop.RunAsync(target, concurrency, options.Items, options.Duration, options.MaxWrites, ct);
+                var step = await ClosedLoop.RunAsync(target, concurrency, options.Items, options.Duration, options.MaxWrites, acknowledged, ct);
                 report.Add(step);
                 Console.WriteLine(Report.Row(step));
             }
 
             report.Writes(target.Name, target.Writes);
+            report.Checked(target.Name, await CheckAsync(target, acknowledged));
+            report.Raced(target.Name, await FirstWriteRace.RunAsync(target, firstGrain: 100_000, grains: 100, options.Items));
         }
-        catch (Exception exception) when (exception is not OperationCanceledException)
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            report.Failed(name, "interrupted");
+            break;
+        }
+        catch (Exception exception)
         {
             Console.Error.WriteLine($"{name} failed: {exception}");
             report.Failed(name, exception.Message);
@@ -90,7 +98,7 @@ async Task<StorageTarget> StartAsync(string name) => name switch
 };
 
 // Every grain the steps use gets its subscriptions first, so each write lands on a grain of realistic size.
-async Task SeedAsync(StorageTarget target)
+async Task SeedAsync(StorageTarget target, long[] acknowledged)
 {
     GrainWriter? sample = null;
     await Parallel.ForEachAsync(Enumerable.Range(0, grains), new ParallelOptions { MaxDegreeOfParallelism = 16, CancellationToken = ct },
@@ -99,10 +107,31 @@ async Task SeedAsync(StorageTarget target)
             var writer = target.CreateWriter(grain, options.Items);
             await writer.ReadAsync();
             await writer.SeedAsync();
+            acknowledged[grain] = 1;
             if (grain == 0)
             {
                 sample = writer;
             }
         });
     target.Seeded(sample!);
+}
+
+// Both providers start a grain at version 1 and add one per write, so after the run each grain's stored version must
+// be the writes it was told succeeded: none lost, none applied behind a failure.
+async Task<string> CheckAsync(StorageTarget target, long[] acknowledged)
+{
+    var differ = new List<string>();
+    for (var grain = 0; grain < grains; grain++)
+    {
+        var reader = target.CreateWriter(grain, options.Items);
+        await reader.ReadAsync();
+        if (reader.StoredVersion != acknowledged[grain])
+        {
+            differ.Add($"{reader.GrainId} at {reader.StoredVersion}, {acknowledged[grain]} acknowledged");
+        }
+    }
+
+    return differ.Count == 0
+        ? $"all {grains} grains' stored versions equal the writes acknowledged ({acknowledged.Sum():N0})"
+        : $"{differ.Count} of {grains} grains' stored versions differ from the writes acknowledged: {string.Join("; ", differ.Take(5))}";
 }

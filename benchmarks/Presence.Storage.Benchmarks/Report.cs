@@ -9,6 +9,8 @@ public sealed class Report(BenchOptions options, string command, string date)
     private readonly List<StepResult> _steps = [];
     private readonly List<(string Target, string Writes)> _writes = [];
     private readonly List<(string Target, string Failure)> _failures = [];
+    private readonly List<(string Target, string Result)> _checks = [];
+    private readonly List<(string Target, string Result)> _races = [];
 
     public string Machine { get; set; } = "";
 
@@ -23,6 +25,10 @@ public sealed class Report(BenchOptions options, string command, string date)
     public void Add(StepResult step) => _steps.Add(step);
 
     public void Writes(string target, string writes) => _writes.Add((target, writes));
+
+    public void Checked(string target, string result) => _checks.Add((target, result));
+
+    public void Raced(string target, string result) => _races.Add((target, result));
 
     public void Failed(string target, string failure) => _failures.Add((target, failure));
 
@@ -78,6 +84,24 @@ public sealed class Report(BenchOptions options, string command, string date)
         }
 
         text.Append('\n').Append(Table());
+        if (_checks.Count > 0)
+        {
+            text.Append("\nAfter the run, each grain read back once:\n\n");
+            foreach (var (target, result) in _checks)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"- {target}: {result}.\n");
+            }
+        }
+
+        if (_races.Count > 0)
+        {
+            text.Append("\nThen a race (FirstWriteRace: two activations of a new grain both write its first state):\n\n");
+            foreach (var (target, result) in _races)
+            {
+                text.Append(CultureInfo.InvariantCulture, $"- {target}: {OneLine(result)}.\n");
+            }
+        }
+
         var errors = _steps.Where(s => s.ErrorCount > 0).ToList();
         if (errors.Count > 0 || _failures.Count > 0)
         {

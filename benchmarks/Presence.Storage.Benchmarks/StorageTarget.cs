@@ -21,4 +21,13 @@ public abstract class StorageTarget : IAsyncDisposable
     }
 
     public abstract ValueTask DisposeAsync();
+
+    /// <summary>Deletes a SQLite database and the WAL files beside it.</summary>
+    protected static void DeleteSqliteFiles(string path)
+    {
+        foreach (var file in new[] { path, path + "-wal", path + "-shm" })
+        {
+            File.Delete(file);
+        }
+    }
 }
