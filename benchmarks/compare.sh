@@ -18,7 +18,11 @@
 # PUBLISHes to users with SAT_WATCHERS watchers, SAT_CONCURRENCY in flight: the most NOTIFYs a second each delivers)
 # and subscribe (a closed-loop SUBSCRIBE storm).
 #
-# Settings (environment): ROUNDS (3), FANOUT_RATE (100 PUBLISH/s), FANOUT_WATCHERS (1,10,40), FANOUT_DURATION
+# Every target is warmed up before each measured run: the same workload with other users for about WARMUP seconds
+# (default 25; 0 turns it off), discarded. A .NET server compiles its hot paths to optimized code (tiered compilation
+# with PGO) over its first tens of seconds of load; an operator's server runs warm, and Kamailio is warmed the same way.
+#
+# Settings (environment): ROUNDS (3), WARMUP (25), FANOUT_RATE (100 PUBLISH/s), FANOUT_WATCHERS (1,10,40), FANOUT_DURATION
 # (20s), SAT_WATCHERS (40,200), SAT_CONCURRENCY (16), SAT_DURATION (20s), SUB_USERS (1000), SUB_WATCHERS (10),
 # SUB_CONCURRENCY (100), WORKLOADS ("fanout saturate subscribe"), TARGETS (all four), KAM_CHILDREN (8),
 # PG_PORT (35432), SIP_PORT (35060), HTTP_PORT (38080), OUT (benchmarks/results), KEEP=1 keeps the work dir.
@@ -26,6 +30,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS="${ROUNDS:-3}"
+WARMUP="${WARMUP:-25}"
 FANOUT_RATE="${FANOUT_RATE:-100}"
 FANOUT_WATCHERS="${FANOUT_WATCHERS:-1,10,40}"
 FANOUT_DURATION="${FANOUT_DURATION:-20s}"
@@ -144,6 +149,24 @@ start_target() {
   return 1
 }
 
+# Runs the workload's warm-up against the running target for about WARMUP seconds: its own users (run ids w1, w2...),
+# nothing recorded. Count-bound storms are repeated until the time is up (each stops by itself).
+warm_up() {
+  local workload="$1" dir="$2" started=$SECONDS i=0
+  [ "$WARMUP" -gt 0 ] || return 0
+  mkdir -p "$dir/warmup"
+  while [ $((SECONDS - started)) -lt "$WARMUP" ] && [ $i -lt 20 ]; do
+    i=$((i + 1))
+    case "$workload" in
+      fanout) args=(fanout --watchers "$FANOUT_WATCHERS" --rate "$FANOUT_RATE" --duration "${WARMUP}s") ;;
+      saturate) args=(fanout --watchers "$SAT_WATCHERS" --presentities 8 --concurrency "$SAT_CONCURRENCY" --duration "${WARMUP}s") ;;
+      *) args=(subscribe --users "$SUB_USERS" --watchers "$SUB_WATCHERS" --concurrency "$SUB_CONCURRENCY") ;;
+    esac
+    timeout 300 dotnet "$LOADGEN_DLL" "${args[@]}" --server "127.0.0.1:$SIP_PORT" --progress none --run-id "w$i" \
+      --out "$dir/warmup/$i" >"$dir/warmup/$i.log" 2>&1 || true
+  done
+}
+
 # Runs one workload against the running target; appends a row to the results.
 run_load() {
   local round="$1" target="$2" workload="$3" dir="$4"
@@ -190,6 +213,7 @@ for round in $(seq 1 "$ROUNDS"); do
         stop_target
         continue
       fi
+      warm_up "$workload" "$dir"
       if [ "$workload" = fanout ]; then
         run_load "$round" "$target" fanout "$dir" --watchers "$FANOUT_WATCHERS" --rate "$FANOUT_RATE" --duration "$FANOUT_DURATION"
       elif [ "$workload" = saturate ]; then
@@ -205,7 +229,7 @@ done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 mkdir -p "$OUT"
-COMMAND="TARGETS=\"$TARGETS\" NAME=$NAME ROUNDS=$ROUNDS FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SAT_WATCHERS=$SAT_WATCHERS SAT_CONCURRENCY=$SAT_CONCURRENCY SAT_DURATION=$SAT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
+COMMAND="TARGETS=\"$TARGETS\" NAME=$NAME ROUNDS=$ROUNDS WARMUP=$WARMUP FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SAT_WATCHERS=$SAT_WATCHERS SAT_CONCURRENCY=$SAT_CONCURRENCY SAT_DURATION=$SAT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/{print $2}') GiB; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(dotnet --version | sed 's/^/.NET SDK /'); $(kamailio -v | head -1 | sed 's/^version: //'); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'); git $(git -C "$ROOT" rev-parse --short HEAD)"
 python3 "$ROOT/benchmarks/kamailio/report.py" "$RESULTS" "$OUT/$DATE-$NAME" "$COMMAND" "$MACHINE" \
   "fanout --watchers $FANOUT_WATCHERS --rate $FANOUT_RATE --duration $FANOUT_DURATION" \

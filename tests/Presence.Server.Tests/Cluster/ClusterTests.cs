@@ -160,16 +160,8 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         Assert.True(late < TimeSpan.FromSeconds(1), $"heard {late.TotalMilliseconds:F0} ms after the registration ran out");
     }
 
-    private static async Task<SipMessage> NotifyWithStatusAsync(TestUserAgent watcher, string status, TimeSpan? within = null)
-    {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
-        while (true)
-        {
-            var notify = await watcher.NextNotifyAsync(deadline - DateTime.UtcNow);
-            if (TestUserAgent.ExtendedOf(notify) == status)
-                return notify;
-        }
-    }
+    private static Task<SipMessage> NotifyWithStatusAsync(TestUserAgent watcher, string status, TimeSpan? within = null) =>
+        NotifyWhereAsync(left => watcher.NextNotifyAsync(left), n => TestUserAgent.ExtendedOf(n) == status, $"the status {status}", within);
 
     [Fact]
     public async Task A_drained_silo_leaves_and_the_other_serves_its_users_from_what_was_acknowledged()
@@ -255,16 +247,20 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
         NotifyWithNoteAsync(left => watcher.NextNotifyAsync(left), note, within);
 
     /// <summary>The first NOTIFY with the note, skipping others, from any watcher's queue (<paramref name="next"/> waits at most its argument).</summary>
-    internal static async Task<SipMessage> NotifyWithNoteAsync(Func<TimeSpan, Task<SipMessage>> next, string note, TimeSpan? within = null)
+    internal static Task<SipMessage> NotifyWithNoteAsync(Func<TimeSpan, Task<SipMessage>> next, string note, TimeSpan? within = null) =>
+        NotifyWhereAsync(next, n => TestUserAgent.NoteOf(n) == note, $"the note '{note}'", within ?? TimeSpan.FromSeconds(15));
+
+    private static async Task<SipMessage> NotifyWhereAsync(
+        Func<TimeSpan, Task<SipMessage>> next, Func<SipMessage, bool> match, string what, TimeSpan? within)
     {
-        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(15));
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(10));
         while (true)
         {
             var left = deadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero)
-                throw new TimeoutException($"No NOTIFY with the note '{note}'.");
+                throw new TimeoutException($"No NOTIFY with {what}.");
             var notify = await next(left);
-            if (TestUserAgent.NoteOf(notify) == note)
+            if (match(notify))
                 return notify;
         }
     }
