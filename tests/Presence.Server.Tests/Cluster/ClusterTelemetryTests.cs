@@ -77,14 +77,21 @@ public sealed class ClusterTelemetryTests(PostgresServer postgres)
         Assert.All(collector.Paths, path => Assert.Equal("/v1/traces", path));
 
         // The REGISTER that succeeded (the one with credentials) and the grain turn it caused on the silo share a
-        // trace: Orleans carries the trace context across the grain call.
-        var edgeSpans = collector.Bodies("/v1/traces", "edge-under-test").SelectMany(OtlpSpans.Read).ToList();
-        var siloSpans = collector.Bodies("/v1/traces", "silo-under-test").SelectMany(OtlpSpans.Read).ToList();
-        var turns = siloSpans.Where(s => s.Name == "presentity turn").ToList();
-        var register = edgeSpans.Where(s => s.Name == "SIP REGISTER").ToList();
-        Assert.Contains(register, r => turns.Any(t => t.TraceId == r.TraceId));
-        // Between them, Orleans' own spans of the call, on both sides.
-        var trace = register.First(r => turns.Any(t => t.TraceId == r.TraceId)).TraceId;
-        Assert.True(edgeSpans.Count(s => s.TraceId == trace) >= 2, "the edge's grain call is a span of the trace");
+        // trace: Orleans carries the trace context across the grain call. (The exports come in batches: wait for both.)
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var edgeSpans = collector.Bodies("/v1/traces", "edge-under-test").SelectMany(OtlpSpans.Read).ToList();
+            var turns = collector.Bodies("/v1/traces", "silo-under-test").SelectMany(OtlpSpans.Read).Where(s => s.Name == "presentity turn").ToList();
+            var register = edgeSpans.FirstOrDefault(r => r.Name == "SIP REGISTER" && turns.Any(t => t.TraceId == r.TraceId));
+            if (register is not null)
+            {
+                // Between them, Orleans' own span of the call on the edge.
+                Assert.True(edgeSpans.Count(s => s.TraceId == register.TraceId) >= 2, "the edge's grain call is a span of the trace");
+                return;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "no REGISTER on the edge shares a trace with a grain turn on the silo");
+            await Task.Delay(100);
+        }
     }
 }
