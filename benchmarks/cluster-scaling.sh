@@ -2,7 +2,9 @@
 # Throughput of the cluster with 1, 2 and 3 silos behind one edge, on this machine: each round starts a fresh
 # local cluster (cluster-config/local-cluster.sh: PostgreSQL, N silos, 1 edge), runs the same LoadGen workloads
 # through the edge, and stops it. Everything shares the machine's cores, so on a small box this shows how the
-# cost grows with members (and that it works), not a linear speed-up.
+# cost grows with members (and that it works), not a linear speed-up. Before each measured run the same workload
+# runs for about WARMUP seconds (25) with other users, unrecorded, as in compare.sh: the JIT's tiering otherwise
+# dominates the first tens of seconds of a fresh process.
 #
 #   benchmarks/cluster-scaling.sh [out-dir]      (default benchmarks/results/cluster-<date>)
 set -euo pipefail
@@ -13,6 +15,7 @@ export CLUSTER_DIR="${CLUSTER_DIR:-/tmp/presence-scaling}" EDGE_PORT=25060 SILO_
 # LoadGen does not authenticate, and its thousands of users share a few loopback addresses: as in every benchmark
 # here (and Kamailio's), authentication and the per-source rate limit are off.
 export AUTH_ENABLED=false RATE_LIMIT_ENABLED=false
+WARMUP="${WARMUP:-25}"
 
 dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
 dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
@@ -28,6 +31,12 @@ for silos in 1 2 3; do
       subscribe) args=(subscribe --users 1000 --watchers 10 --concurrency 100) ;;
     esac
     echo "== $silos silo(s), $workload"
+    started=$SECONDS i=0
+    while [ "$WARMUP" -gt 0 ] && [ $((SECONDS - started)) -lt "$WARMUP" ] && [ $i -lt 20 ]; do
+      i=$((i + 1))
+      timeout 300 dotnet "$LOADGEN" "${args[@]}" --server "127.0.0.1:$EDGE_PORT" --progress none --run-id "w$i${workload:0:3}" \
+        --out "$CLUSTER_DIR/warmup" >/dev/null 2>&1 || true
+    done
     dotnet "$LOADGEN" "${args[@]}" --server "127.0.0.1:$EDGE_PORT" --run-id "s${silos}${workload:0:3}" --out "$OUT/$silos-silos" 2>&1 | tail -25 \
       | tee "$OUT/$silos-silos-$workload.txt" || true  # LoadGen exits 1 when a run had errors; the table says which
   done

@@ -101,7 +101,12 @@ start() {
     [ "$(id -u)" -eq 0 ] && chown postgres "$CLUSTER_DIR" "$pgdata"
     as_pg "$bin/initdb" -D "$pgdata" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
   fi
-  as_pg "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w -o "-p $PG_PORT -k $pgdata -c listen_addresses=127.0.0.1" start >/dev/null
+  # Connections: each silo's store pools up to 20 and Orleans' membership and reminders up to 10 per member (README
+  # "PostgreSQL sizing"), plus room for psql and the tools.
+  local connections=$((silos * 30 + edges * 10 + 20))
+  [ "$connections" -ge 100 ] || connections=100
+  as_pg "$bin/pg_ctl" -D "$pgdata" -l "$pgdata/server.log" -w \
+    -o "-p $PG_PORT -k $pgdata -c listen_addresses=127.0.0.1 -c max_connections=$connections" start >/dev/null
   "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qtAc "SELECT 1 FROM pg_database WHERE datname = 'presence'" | grep -q 1 \
     || "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -qc "CREATE DATABASE presence"
   "$bin/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d presence -v ON_ERROR_STOP=1 -qf "$ROOT/cluster-config/schema.sql" >/dev/null

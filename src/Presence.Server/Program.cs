@@ -8,7 +8,9 @@ using Presence.Server.Presence;
 using Presence.Server.Sip;
 using Presence.Server.Telemetry;
 
-var builder = WebApplication.CreateBuilder(args);
+// appsettings.json is read from where the server is installed, whatever the working directory (systemd's, or a
+// member's data directory): relative paths in the settings (Presence:DatabasePath) stay relative to the latter.
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 // The role decides which services exist at all, so the cluster settings are read before the host is built.
 ClusterOptions cluster = OrleansHosting.ReadOptions(builder.Configuration, out var clusterErrors);
 if (clusterErrors.Count > 0)

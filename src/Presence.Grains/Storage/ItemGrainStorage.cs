@@ -25,7 +25,15 @@ public sealed partial class ItemGrainStorage(IGrainStore store, GroupCommitter c
     public async Task ReadStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState)
     {
         var state = Itemized(grainState);
-        var snapshot = await store.ReadAsync(grainId.Type.ToString()!, grainId.Key.ToString()!, CancellationToken.None).ConfigureAwait(false);
+        GrainSnapshot? snapshot;
+        try
+        {
+            snapshot = await store.ReadAsync(grainId.Type.ToString()!, grainId.Key.ToString()!, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStoreFailure(e))
+        {
+            throw Failure("read", grainId, e);
+        }
         state.Items = snapshot?.Items ?? [];
         state.StoredDueAt = snapshot?.NextDueAt;
         state.NextDueAt = snapshot?.NextDueAt;
@@ -41,7 +49,15 @@ public sealed partial class ItemGrainStorage(IGrainStore store, GroupCommitter c
         var write = new GrainWrite(
             grainId.Type.ToString()!, grainId.Key.ToString()!, expected, state.Upserts, state.Deletes, state.NextDueAt, state.History);
         state.ClearStaged();
-        WriteResult result = await committer.CommitAsync(write).ConfigureAwait(false);
+        WriteResult result;
+        try
+        {
+            result = await committer.CommitAsync(write).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsStoreFailure(e))
+        {
+            throw Failure("write", grainId, e);
+        }
         if (result.Status != WriteStatus.Committed)
         {
             LogConflict(logger, grainId, expected, result.NewVersion);
@@ -57,6 +73,12 @@ public sealed partial class ItemGrainStorage(IGrainStore store, GroupCommitter c
     /// <summary>Users are never deleted (their history is kept); nothing in this project clears a state.</summary>
     public Task ClearStateAsync<T>(string stateName, GrainId grainId, IGrainState<T> grainState) =>
         throw new NotSupportedException($"The {Name} grain storage keeps users' state and history; it does not clear a grain.");
+
+    // What the caller can act on passes as it is; a database's own exceptions become one Orleans can carry.
+    private static bool IsStoreFailure(Exception e) => e is not (OperationCanceledException or ObjectDisposedException or GrainStoreException);
+
+    private static GrainStoreException Failure(string what, GrainId grainId, Exception e) =>
+        new($"The store could not {what} {grainId}: {e.GetType().Name}: {e.Message}");
 
     private static ItemizedState Itemized<T>(IGrainState<T> grainState) =>
         grainState.State as ItemizedState

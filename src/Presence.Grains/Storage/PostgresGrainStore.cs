@@ -229,6 +229,19 @@ public sealed class PostgresGrainStore : IGrainStore
 
     internal static bool SetsMaxAutoPrepare(string connectionString) => Sets(connectionString, "MaxAutoPrepare");
 
+    /// <summary>
+    /// The connection string with Npgsql's pool capped at <paramref name="maxPoolSize"/>, unless it sets a size itself:
+    /// for the other users of the database in a member (Orleans' membership and reminders), whose default pool of 100
+    /// would let one member take every connection PostgreSQL allows by default.
+    /// </summary>
+    public static string WithPoolCap(string connectionString, int maxPoolSize)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(connectionString);
+        if (Sets(connectionString, "MaxPoolSize", "MaximumPoolSize"))
+            return connectionString;
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = maxPoolSize }.ConnectionString;
+    }
+
     private void ThrowIfNotReady()
     {
         ObjectDisposedException.ThrowIf(_disposed, this);

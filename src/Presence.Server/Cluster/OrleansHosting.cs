@@ -7,6 +7,7 @@ using Orleans.Configuration;
 using Orleans.Runtime.MembershipService.SiloMetadata;
 using Presence.Grains;
 using Presence.Grains.Due;
+using Presence.Grains.Storage;
 using Presence.Server.Edge;
 using Presence.Server.Notify;
 using Presence.Server.OrleansDashboard;
@@ -51,6 +52,14 @@ public static class OrleansHosting
         return options;
     }
 
+    /// <summary>Connections Orleans' membership and reminders may hold per member (one Npgsql pool for both).</summary>
+    public const int OrleansMaxPoolSize = 10;
+
+    // Orleans' providers open a pooled connection per query: capped, so that members × (store + this) stays within
+    // what PostgreSQL allows, unless the operator's connection string sizes the pool itself.
+    private static string OrleansConnectionString(ClusterOptions options) =>
+        PostgresGrainStore.WithPoolCap(options.ConnectionString, OrleansMaxPoolSize);
+
     public static WebApplicationBuilder UsePresenceSilo(this WebApplicationBuilder builder, ClusterOptions options)
     {
         int siloPort = options.EffectiveSiloPort;
@@ -73,7 +82,7 @@ public static class OrleansHosting
                 silo.UseAdoNetClustering(o =>
                 {
                     o.Invariant = "Npgsql";
-                    o.ConnectionString = options.ConnectionString;
+                    o.ConnectionString = OrleansConnectionString(options);
                 });
                 silo.Configure<ClusterMembershipOptions>(o =>
                 {
@@ -114,7 +123,7 @@ public static class OrleansHosting
                     silo.UseAdoNetReminderService(o =>
                     {
                         o.Invariant = "Npgsql";
-                        o.ConnectionString = options.ConnectionString;
+                        o.ConnectionString = OrleansConnectionString(options);
                     });
                 }
                 else

@@ -2,18 +2,17 @@ using Microsoft.Extensions.Configuration;
 
 namespace Presence.Server.Edge;
 
-/// <summary>What one process does in a deployment (ARCHITECTURE.md "The pieces"), from <c>Cluster:Role</c>.</summary>
+/// <summary>What one member of a deployment holds (ARCHITECTURE.md "The pieces"), from <c>Cluster:Role</c>.</summary>
 public enum ClusterRole
 {
-    /// <summary>Edge and silo in one process (the default): it serves users, and with a silo list it also forwards
-    /// the users other silos own.</summary>
+    /// <summary>SIP and users' grains in one silo (the default, and the single process).</summary>
     Both,
 
-    /// <summary>Serves the users it is sent; forwards nothing.</summary>
+    /// <summary>Users' grains and the HTTP API; no SIP.</summary>
     Silo,
 
-    /// <summary>A stateless SIP proxy in front of the silos: no store, no users, it forwards every request
-    /// except an OPTIONS addressed to itself.</summary>
+    /// <summary>SIP transports and clients' flows; no users' grains (Orleans never places one here), no store. Each
+    /// request becomes a call to the user's grain on a silo.</summary>
     Edge,
 }
 

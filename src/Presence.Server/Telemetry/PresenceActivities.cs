@@ -11,7 +11,7 @@ public static class PresenceActivities
 {
     private static ActivitySource Source => PresenceTelemetry.ActivitySource;
 
-    /// <summary>A SIP server transaction the UAS core handles; a child of the edge's span when the request names one.</summary>
+    /// <summary>A SIP server transaction the UAS core handles; a child of the span a `traceparent` header field names (a client's or Kamailio's).</summary>
     public static Activity? StartServer(SipMessage request)
     {
         if (!Source.HasListeners())
@@ -29,35 +29,6 @@ public static class PresenceActivities
         if (statusCode is 0 or >= 500)
             activity.SetStatus(ActivityStatusCode.Error);
         activity.Dispose();
-    }
-
-    /// <summary>An edge forwarding a request to a silo (a client span: the silo's server span is its child).</summary>
-    public static Activity? StartForward(SipMessage request)
-    {
-        if (!Source.HasListeners())
-            return null;
-        SipTraceContext.TryExtract(request, out ActivityContext parent);
-        var activity = Source.StartActivity(SpanName(request.Method) + " forward", ActivityKind.Client, parent);
-        activity?.SetTag(PresenceTelemetry.Attributes.SipMethod, PresenceTelemetry.MethodTag(request.Method));
-        return activity;
-    }
-
-    /// <summary>One turn of a user's grain; <paramref name="parent"/> is the request's span (the turn runs on a worker, where it is not current).</summary>
-    public static Activity? StartTurn(ActivityContext parent, string aor)
-    {
-        if (!Source.HasListeners())
-            return null;
-        var activity = Source.StartActivity("presentity turn", ActivityKind.Internal, parent);
-        activity?.SetTag(PresenceTelemetry.Attributes.Aor, aor);
-        return activity;
-    }
-
-    /// <summary>A turn's write, from handing it to the group committer to its batch's answer.</summary>
-    public static Activity? StartCommit(ActivityContext parent)
-    {
-        if (!Source.HasListeners())
-            return null;
-        return Source.StartActivity("store commit", ActivityKind.Internal, parent);
     }
 
     /// <summary>

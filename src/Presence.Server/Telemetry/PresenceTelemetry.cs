@@ -16,7 +16,7 @@ public static class PresenceTelemetry
     /// <summary>The assembly's version ("1.2.3", without a source revision suffix).</summary>
     public static string Version { get; } = ReadVersion();
 
-    /// <summary>Spans of SIP transactions, grain turns, store commits, NOTIFYs and edge forwards.</summary>
+    /// <summary>Spans of SIP transactions and NOTIFYs (the grains add turns and store commits under the same name).</summary>
     public static ActivitySource ActivitySource { get; } = new(Name, Version);
 
     /// <summary>Attribute names, in OpenTelemetry's dotted style.</summary>
@@ -29,7 +29,6 @@ public static class PresenceTelemetry
         public const string RateLimitAction = "sip.rate_limit.action";
         public const string TransactionSide = "sip.transaction.side";
         public const string Role = "presence.role";
-        public const string Aor = "presence.aor";
         public const string EventPackage = "sip.event";
     }
 

@@ -163,13 +163,6 @@ public sealed class SipMessageBuilder
         return this;
     }
 
-    /// <summary>Sets the body and leaves the Content-Type header as it is (a proxy forwarding a message it copied).</summary>
-    public SipMessageBuilder WithBody(ReadOnlyMemory<byte> body)
-    {
-        _body = body;
-        return this;
-    }
-
     public SipMessageBuilder WithBody(string contentType, string body) =>
         WithBody(contentType, Encoding.UTF8.GetBytes(body));
 

@@ -52,6 +52,11 @@ public sealed class LocalClusterScriptTests
             Assert.Equal(200, (await bob.SubscribeAsync(alice.Aor)).StatusCode);
             Assert.Equal(200, (await alice.PublishAsync("application/pidf+xml", ClusterTests.Document(alice.Aor, "via the script"))).StatusCode);
             await ClusterTests.NotifyWithNoteAsync(bob, "via the script");
+            // Members run in their own directories, yet read the appsettings.json installed beside the server: its log
+            // levels hold (else Orleans' placement logs two Polly lines at Information for every user the edge places).
+            string edgeLog = await File.ReadAllTextAsync(Path.Combine(directory, "logs", "edge1.log"));
+            Assert.Contains("Orleans.Runtime.Silo", edgeLog, StringComparison.Ordinal);
+            Assert.DoesNotContain("info: Polly", edgeLog, StringComparison.Ordinal);
 
             var (statusCode, status) = await RunAsync(script, ["status"], environment, TimeSpan.FromSeconds(30));
             Assert.True(statusCode == 0, status);
