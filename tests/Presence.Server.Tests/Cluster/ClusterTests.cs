@@ -274,10 +274,7 @@ public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHe
     public async Task A_silo_joining_under_load_takes_new_users_and_nothing_acknowledged_or_subscribed_is_lost()
     {
         await using var cluster = await LocalCluster.CreateAsync(postgres);
-        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"), cluster.StartEdgeAsync("edge1"));
-        await cluster.WaitForMembersAsync();
-        await using var workload = await ClusterWorkload.CreateAsync(cluster, users: 24, via: "edge1");
-        await workload.SubscribeAllAsync();
+        await using var workload = await WatchedThroughAnEdgeAsync(cluster, "silo1", "silo2");
 
         var run = workload.RunAsync(TimeSpan.FromSeconds(8), maxRounds: 5000);
         await Task.Delay(2000);
@@ -297,10 +294,7 @@ public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHe
     public async Task A_silo_leaving_gracefully_under_load_loses_nothing_acknowledged_and_watchers_cseq_keeps_rising()
     {
         await using var cluster = await LocalCluster.CreateAsync(postgres);
-        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"), cluster.StartEdgeAsync("edge1"));
-        await cluster.WaitForMembersAsync();
-        await using var workload = await ClusterWorkload.CreateAsync(cluster, users: 24, via: "edge1");
-        await workload.SubscribeAllAsync();
+        await using var workload = await WatchedThroughAnEdgeAsync(cluster, "silo1", "silo2");
 
         var run = workload.RunAsync(TimeSpan.FromSeconds(8), maxRounds: 5000);
         await Task.Delay(2500);
@@ -317,10 +311,7 @@ public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHe
     public async Task Silos_killed_and_restarted_during_a_workload_lose_nothing_acknowledged()
     {
         await using var cluster = await LocalCluster.CreateAsync(postgres);
-        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"), cluster.StartSiloAsync("silo3"), cluster.StartEdgeAsync("edge1"));
-        await cluster.WaitForMembersAsync();
-        await using var workload = await ClusterWorkload.CreateAsync(cluster, users: 18, via: "edge1");
-        await workload.SubscribeAllAsync();
+        await using var workload = await WatchedThroughAnEdgeAsync(cluster, "silo1", "silo2", "silo3");
 
         // The workload runs until the chaos is over (60 s and 10,000 rounds at most, whichever comes first).
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -346,5 +337,15 @@ public sealed class ClusterUnderLoadTests(PostgresServer postgres, ITestOutputHe
         await workload.VerifyAsync(TimeSpan.FromSeconds(30));
         output.WriteLine($"kills: {kills}; acknowledged PUBLISHes: {workload.Acknowledged}; retried: {workload.Retries}; write conflicts per silo: {string.Join(", ", await cluster.WriteConflictsAsync())}");
         Assert.Equal(3, kills);
+    }
+
+    /// <summary>The silos and edge1 started and in the membership, then 24 users each followed by a watcher, all through the edge.</summary>
+    private static async Task<ClusterWorkload> WatchedThroughAnEdgeAsync(LocalCluster cluster, params string[] silos)
+    {
+        await Task.WhenAll([.. silos.Select(silo => cluster.StartSiloAsync(silo)), cluster.StartEdgeAsync("edge1")]);
+        await cluster.WaitForMembersAsync();
+        var workload = await ClusterWorkload.CreateAsync(cluster, users: 24, via: "edge1");
+        await workload.SubscribeAllAsync();
+        return workload;
     }
 }
