@@ -34,7 +34,8 @@ for s in $(seq 0 $((SHARDS - 1))); do
 done
 for pid in "${shards[@]}"; do wait "$pid"; done
 metrics=$(curl -fsS -H "Authorization: Bearer memory" "http://127.0.0.1:$HTTP_PORT/metrics")
-active=$(echo "$metrics" | awk '/^presence_users_active /{print $2}')
-subs=$(echo "$metrics" | awk '/^presence_subscriptions /{print $2}')
+# A sample line is the name, its labels (otel_scope_name, ...) in braces, then the value: the value is the last field.
+active=$(echo "$metrics" | awk '/^presence_users_active[ {]/{print $NF}')
+subs=$(echo "$metrics" | awk '/^presence_subscriptions[ {]/{print $NF}')
 echo "Activated in $(( $(date +%s) - start )) s: $active users and $subs subscriptions in memory, $(rss) MiB resident" \
   "($(awk -v r="$(rss)" -v s="$subs" 'BEGIN{printf "%.0f", r * 1048576 / s}') B per subscription, all counted)."
