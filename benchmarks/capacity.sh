@@ -13,8 +13,8 @@
 # Writes benchmarks/results/DATE-capacity.md.
 #
 # Settings (environment): STEPS ("50000 100000 150000 200000 250000 300000"), WATCHERS (40), DURATION (90s), WARMUP
-# (20s), P99_LIMIT_MS (50), REFINE (1), HALF (1: also run at half the capacity found), SIP_PORT (45060), HTTP_PORT
-# (48080), OUT (benchmarks/results), KEEP=1 keeps the work directory (stores are deleted after each step anyway:
+# (20s), P99_LIMIT_MS (50), REFINE (1), HALF (1: also run at half the capacity found), SIP_PORT (24060), HTTP_PORT
+# (24080), OUT (benchmarks/results), KEEP=1 keeps the work directory (stores are deleted after each step anyway:
 # 250,000 users with 40 watchers take ~6 GB).
 set -euo pipefail
 
@@ -26,8 +26,8 @@ WARMUP="${WARMUP:-20s}"
 P99_LIMIT_MS="${P99_LIMIT_MS:-50}"
 REFINE="${REFINE:-1}"
 HALF="${HALF:-1}"
-SIP_PORT="${SIP_PORT:-45060}"
-HTTP_PORT="${HTTP_PORT:-48080}"
+SIP_PORT="${SIP_PORT:-24060}"
+HTTP_PORT="${HTTP_PORT:-24080}"
 OUT="${OUT:-$ROOT/benchmarks/results}"
 DATE="$(date -u +%F)"
 WORK="$(mktemp -d /tmp/presence-capacity.XXXXXX)"

@@ -25,7 +25,7 @@
 # Settings (environment): ROUNDS (3), WARMUP (25), FANOUT_RATE (100 PUBLISH/s), FANOUT_WATCHERS (1,10,40), FANOUT_DURATION
 # (20s), SAT_WATCHERS (40,200), SAT_CONCURRENCY (16), SAT_DURATION (20s), SUB_USERS (1000), SUB_WATCHERS (10),
 # SUB_CONCURRENCY (100), WORKLOADS ("fanout saturate subscribe"), TARGETS (all four), KAM_CHILDREN (8),
-# PG_PORT (35432), SIP_PORT (35060), HTTP_PORT (38080), OUT (benchmarks/results), KEEP=1 keeps the work dir.
+# PG_PORT (23432), SIP_PORT (23060), HTTP_PORT (23080; all three below the kernel's ephemeral range, 32768-60999, where the servers' own outgoing connections, Npgsql's pool among them, could take them first), OUT (benchmarks/results), KEEP=1 keeps the work dir.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,9 +43,9 @@ SUB_WATCHERS="${SUB_WATCHERS:-10}"
 SUB_CONCURRENCY="${SUB_CONCURRENCY:-100}"
 TARGETS="${TARGETS:-ours-sqlite ours-postgres kamailio-durable kamailio-memory}"
 KAM_CHILDREN="${KAM_CHILDREN:-8}"
-PG_PORT="${PG_PORT:-35432}"
-SIP_PORT="${SIP_PORT:-35060}"
-HTTP_PORT="${HTTP_PORT:-38080}"
+PG_PORT="${PG_PORT:-23432}"
+SIP_PORT="${SIP_PORT:-23060}"
+HTTP_PORT="${HTTP_PORT:-23080}"
 OUT="${OUT:-$ROOT/benchmarks/results}"
 NAME="${NAME:-kamailio}"
 DATE="$(date -u +%F)"

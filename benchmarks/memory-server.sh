@@ -8,7 +8,7 @@
 #   USERS=1000000 WATCHERS=10 benchmarks/memory-server.sh
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-USERS="${USERS:-1000000}"; WATCHERS="${WATCHERS:-10}"; SHARDS="${SHARDS:-4}"; HTTP_PORT="${HTTP_PORT:-48190}"; SIP_PORT="${SIP_PORT:-45170}"
+USERS="${USERS:-1000000}"; WATCHERS="${WATCHERS:-10}"; SHARDS="${SHARDS:-4}"; HTTP_PORT="${HTTP_PORT:-26190}"; SIP_PORT="${SIP_PORT:-26170}"
 WORK="$(mktemp -d /tmp/presence-memory.XXXXXX)"
 SERVER_PID=""
 cleanup() { [ -n "$SERVER_PID" ] && kill "$SERVER_PID" 2>/dev/null; wait 2>/dev/null || true; rm -rf "$WORK"; }
