@@ -1,7 +1,9 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Presence.Server.Tests.Infrastructure;
+using Presence.Sip.Auth;
 using Presence.Sip.Message;
 
 namespace Presence.Server.Tests;
@@ -17,7 +19,7 @@ public sealed class AuthenticationTests
     }
 
     [Fact]
-    public async Task Unauthenticated_requests_are_challenged_with_sha256_first_then_md5()
+    public async Task Unauthenticated_requests_are_challenged_with_md5_alone_by_default()
     {
         await using var server = await ServerProcess.StartAsync(auth: true);
         await using var alice = new TestUserAgent(server.Port, "alice");
@@ -29,45 +31,105 @@ public sealed class AuthenticationTests
         })
         {
             Assert.Equal(401, response.StatusCode);
-            var challenges = response.GetFields(HeaderId.WwwAuthenticate).ToList();
-            Assert.Equal(2, challenges.Count);
-            Assert.Contains("algorithm=SHA-256", challenges[0], StringComparison.Ordinal);
-            Assert.Contains("algorithm=MD5", challenges[1], StringComparison.Ordinal);
-            Assert.Contains("realm=\"example.com\"", challenges[0], StringComparison.Ordinal);
-            Assert.Contains("qop=\"auth\"", challenges[0], StringComparison.Ordinal);
+            // Auth:Algorithms' default: baresip 1.0 gives up on a 401 with any challenge but MD5 (issue 13).
+            string challenge = Assert.Single(response.GetFields(HeaderId.WwwAuthenticate));
+            Assert.Contains("algorithm=MD5", challenge, StringComparison.Ordinal);
+            Assert.Contains("realm=\"example.com\"", challenge, StringComparison.Ordinal);
+            Assert.Contains("qop=\"auth\"", challenge, StringComparison.Ordinal);
         }
         // OPTIONS, INVITE and MESSAGE are not challenged: they only ask where a user is reachable.
         Assert.Equal(480, (await alice.InviteAsync("sip:bob@example.com")).StatusCode);
     }
 
     [Fact]
-    public async Task A_provisioned_user_registers_with_sha256_and_a_wrong_password_is_refused()
+    public async Task A_provisioned_user_registers_with_either_offered_algorithm_and_a_wrong_password_is_refused()
     {
-        await using var server = await ServerProcess.StartAsync(auth: true);
+        await using var server = await ServerProcess.StartAsync(auth: true, extraArgs: ["--Auth:Algorithms=MD5,SHA-256"]);
         await ProvisionAsync(server, "alice@example.com", "correct horse");
-        await using var alice = new TestUserAgent(server.Port, "alice") { Credentials = ("alice", "correct horse") };
-        Assert.Equal(200, (await alice.RegisterAsync()).StatusCode);
+        foreach (string algorithm in new[] { "MD5", "SHA-256" })
+        {
+            await using var alice = new TestUserAgent(server.Port, "alice") { Credentials = ("alice", "correct horse"), Algorithm = algorithm };
+            Assert.Equal(200, (await alice.RegisterAsync()).StatusCode);
 
-        await using var mallory = new TestUserAgent(server.Port, "alice") { Credentials = ("alice", "battery staple") };
-        var refused = await mallory.RegisterAsync();
-        Assert.Equal(403, refused.StatusCode);
-        Assert.Equal("Wrong Credentials", refused.ReasonPhrase);
+            await using var mallory = new TestUserAgent(server.Port, "alice") { Credentials = ("alice", "battery staple"), Algorithm = algorithm };
+            var refused = await mallory.RegisterAsync();
+            Assert.Equal(403, refused.StatusCode);
+            Assert.Equal("Wrong Credentials", refused.ReasonPhrase);
+        }
 
         await using var nobody = new TestUserAgent(server.Port, "nobody") { Credentials = ("nobody", "whatever1") };
         Assert.Equal(403, (await nobody.RegisterAsync()).StatusCode);
     }
 
     [Fact]
-    public async Task Perl_net_sip_registers_and_publishes_with_md5_digest()
+    public async Task Auth_algorithms_sets_the_challenges_and_their_order_and_refuses_what_it_does_not_offer()
     {
+        await using var server = await ServerProcess.StartAsync(auth: true, extraArgs: ["--Auth:Algorithms=SHA-256"]);
+        await ProvisionAsync(server, "alice@example.com", "correct horse");
+        await using var probe = new TestUserAgent(server.Port, "alice");
+        var challenge = await probe.RegisterAsync();
+        Assert.Contains("algorithm=SHA-256", Assert.Single(challenge.GetFields(HeaderId.WwwAuthenticate)), StringComparison.Ordinal);
+        await using var modern = new TestUserAgent(server.Port, "alice") { Credentials = ("alice", "correct horse") };
+        Assert.Equal(200, (await modern.RegisterAsync()).StatusCode);
+
+        // An MD5 answer to a server that offers SHA-256 only is not accepted, even with the right password and a good
+        // nonce: it is challenged again, with SHA-256 only.
+        string nonce = Regex.Match(challenge.GetFirst(HeaderId.WwwAuthenticate)!, "nonce=\"([^\"]+)\"").Groups[1].Value;
+        string ha1 = DigestHash.ComputeHa1(DigestAlgorithm.Md5, "alice", "example.com", "correct horse");
+        string response = DigestHash.ComputeResponse(DigestAlgorithm.Md5, ha1, nonce, "00000001", "0a1b2c3d", "auth", "REGISTER", "sip:example.com");
+        var md5 = await probe.SendAsync("REGISTER", "sip:example.com", probe.Aor, probe.Aor, $"Contact: <{probe.Contact}>\r\nExpires: 600\r\n"
+            + $"Authorization: Digest username=\"alice\", realm=\"example.com\", nonce=\"{nonce}\", uri=\"sip:example.com\", response=\"{response}\", "
+            + "algorithm=MD5, qop=auth, nc=00000001, cnonce=\"0a1b2c3d\"\r\n");
+        Assert.Equal(401, md5.StatusCode);
+        Assert.Contains("algorithm=SHA-256", Assert.Single(md5.GetFields(HeaderId.WwwAuthenticate)), StringComparison.Ordinal);
+
+        await using var reordered = await ServerProcess.StartAsync(auth: true, extraArgs: ["--Auth:Algorithms= SHA-256 , md5"]);
+        await using var probe2 = new TestUserAgent(reordered.Port, "alice");
+        var both = (await probe2.RegisterAsync()).GetFields(HeaderId.WwwAuthenticate).ToList();
+        Assert.Equal(2, both.Count);
+        Assert.Contains("algorithm=SHA-256", both[0], StringComparison.Ordinal);
+        Assert.Contains("algorithm=MD5", both[1], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("SHA-1", "'SHA-1' is not a digest algorithm")]
+    [InlineData("MD5,md5", "names MD5 twice")]
+    [InlineData(" , ", "names no algorithm")]
+    public async Task A_bad_auth_algorithms_setting_stops_the_server_with_a_message_naming_it(string value, string message)
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => ServerProcess.StartAsync(auth: true, extraArgs: [$"--Auth:Algorithms={value}"]));
+        Assert.Contains("Configuration error", failure.Message, StringComparison.Ordinal);
+        Assert.Contains("Auth:Algorithms", failure.Message, StringComparison.Ordinal);
+        Assert.Contains(message, failure.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("udp")]
+    [InlineData("tcp")]
+    public async Task Perl_net_sip_registers_publishes_subscribes_and_sees_a_change_with_digest(string transport)
+    {
+        // Over TCP Net::SIP shuts down its sending side once its request is out (a half-close): the answer still goes
+        // back on that connection (RFC 3261 §18.2.2), which stays open for it.
         await using var server = await ServerProcess.StartAsync(auth: true);
         await ProvisionAsync(server, "alice@example.com", "correct-horse");
-        await using var alice = await PerlSipClient.StartAsync(server.Port);
+        await ProvisionAsync(server, "bob@example.com", "battery-staple");
+        await using var alice = await PerlSipClient.StartAsync(server.Port, transport);
+        await using var bob = await PerlSipClient.StartAsync(server.Port, transport);
         Assert.Equal(401, (await alice.SendAsync("register sip:alice@example.com 600")).Code);
         await alice.SendAsync("auth sip:alice@example.com alice correct-horse");
+        await bob.SendAsync("auth sip:bob@example.com bob battery-staple");
+
+        Assert.Equal(200, (await bob.SendAsync("subscribe sip:bob@example.com sip:alice@example.com 600")).Code);
+        Assert.Equal("unreachable", (await bob.NextNotifyAsync()).Extended);
         Assert.Equal(200, (await alice.SendAsync("register sip:alice@example.com 600")).Code);
-        string pidf = PerlSipClient.Base64("<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"sip:alice@example.com\"><tuple id=\"a\"><status><basic>open</basic></status></tuple></presence>");
+        Assert.Equal("available", (await bob.NextNotifyAsync()).Extended);
+        string pidf = PerlSipClient.Base64("<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"sip:alice@example.com\"><tuple id=\"a\">"
+            + "<status><basic>closed</basic></status></tuple><note>In a meeting</note></presence>");
         Assert.Equal(200, (await alice.SendAsync($"publish sip:alice@example.com application/pidf+xml {pidf} 600")).Code);
+        var dnd = await bob.NextNotifyAsync();
+        Assert.Equal("donotdisturb", dnd.Extended);
+        Assert.Equal("In a meeting", dnd.Note);
     }
 
     [Fact]

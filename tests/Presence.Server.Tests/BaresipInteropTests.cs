@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
 using Presence.Server.Tests.Infrastructure;
@@ -45,6 +46,14 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
         "<?xml version=\"1.0\"?><dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"1\" state=\"full\" entity=\"sip:alice@example.com\">"
         + $"<dialog id=\"d\" direction=\"recipient\"><state>{state}</state></dialog></dialog-info>";
 
+    private const string BobPassword = "bob-baresip-secret";
+
+    private static async Task<TestUserAgent> AliceAsync(ServerProcess server)
+    {
+        await server.ProvisionAsync("alice@example.com", "alice-secret");
+        return new TestUserAgent(server.Port, "alice") { Credentials = ("alice", "alice-secret") };
+    }
+
     private static string Basic(SipMessage notify)
     {
         Match m = Regex.Match(Encoding.UTF8.GetString(notify.Body.Span), "<basic>([^<]*)</basic>");
@@ -54,9 +63,11 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
     [Fact]
     public async Task Baresip_registers_publishes_follows_alice_and_alice_follows_baresip()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: ServerLogArgs);
-        await using var alice = new TestUserAgent(server.Port, "alice");
-        await using var bob = await Baresip.StartAsync(server.Port, "bob", [("Alice", alice.Aor)]);
+        // The defaults a new user gets: digest authentication on, every user provisioned with a password.
+        await using var server = await ServerProcess.StartAsync(auth: true, extraArgs: ServerLogArgs);
+        await using var alice = await AliceAsync(server);
+        await server.ProvisionAsync("bob@example.com", BobPassword);
+        await using var bob = await Baresip.StartAsync(server.Port, "bob", BobPassword, [("Alice", alice.Aor)]);
         try
         {
             // 1. baresip registers: its own registration line says the server answered 200 with its one binding.
@@ -74,7 +85,7 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
             await WaitUntilAsync(() => bob.RequestsSent("PUBLISH").Any(p => p.Contains("<basic>open</basic>", StringComparison.Ordinal))
                 && AllAnsweredWith200(bob, "PUBLISH"), "baresip's PUBLISH of open answered with 200", bob);
             Assert.All(bob.RequestsSent("PUBLISH"), p => Assert.Contains("Event: presence\n", p, StringComparison.Ordinal));
-            Assert.All(bob.ResponsesTo("PUBLISH"), r => Assert.Matches("(?m)^SIP-ETag: \\S+$", r));
+            Assert.All(bob.ResponsesTo("PUBLISH").Where(IsOk), r => Assert.Matches("(?m)^SIP-ETag: \\S+$", r));
 
             // Alice watches bob: registered and published open is available (basic open for standard clients). The
             // publication of open adds nothing to a registered user's document, so this NOTIFY shows the REGISTER;
@@ -87,9 +98,11 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
 
             // 2. baresip subscribed to alice (;presence=p2p, one second after it started). Alice is not registered:
             // closed/unreachable, which baresip shows as Offline. (It logs no line for its first status.)
+            // One subscription: the challenged SUBSCRIBE and its retry with credentials (one Call-ID), answered 401 and 200.
             await bob.WaitForContactStatusAsync(alice.Aor, "Offline", Wait);
-            Assert.Single(bob.RequestsSent("SUBSCRIBE"));
-            Assert.Contains("Event: presence\n", bob.RequestsSent("SUBSCRIBE")[0], StringComparison.Ordinal);
+            Assert.Single(bob.RequestsSent("SUBSCRIBE").Select(DialogCallId).Distinct());
+            Assert.True(AllAnsweredWith200(bob, "SUBSCRIBE"), "baresip's SUBSCRIBE was not accepted after the challenge:\n" + bob.Output);
+            Assert.All(bob.RequestsSent("SUBSCRIBE"), r => Assert.Contains("Event: presence\n", r, StringComparison.Ordinal));
 
             // Alice registers: open/available, and baresip shows her Online.
             int mark = bob.LineCount;
@@ -139,7 +152,7 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
             Assert.Equal(
                 bob.SipTrace().Count(m => m.Message.StartsWith("NOTIFY ", StringComparison.Ordinal)),
                 bob.ResponsesTo("NOTIFY").Count(r => r.StartsWith("SIP/2.0 200 ", StringComparison.Ordinal)));
-            Assert.Single(bob.RequestsSent("SUBSCRIBE"));
+            Assert.Single(bob.RequestsSent("SUBSCRIBE").Select(DialogCallId).Distinct());
 
             // 5. bob sets itself offline, baresip 1.0's only "unavailable" (it has no away or do-not-disturb):
             // it modifies its publication (SIP-If-Match) to closed, which alice sees as donotdisturb without a comment.
@@ -188,9 +201,10 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
         // when the request arrived: the slack is 10 % of the interval less the server's answer time, so not 2 s
         // (0.2 s of slack; the first answers of a cold server take about that long, and then the server rightly
         // expires the state and notifies watchers). 6 s leaves 0.6 s. The registration (60 s) is not refreshed here.
-        await using var server = await ServerProcess.StartAsync(extraArgs: [.. ServerLogArgs, "--Presence:Rules:MinPublishExpires=1"]);
-        await using var alice = new TestUserAgent(server.Port, "alice");
-        await using var bob = await Baresip.StartAsync(server.Port, "bob", [("Alice", alice.Aor)], pubint: 6);
+        await using var server = await ServerProcess.StartAsync(auth: true, extraArgs: [.. ServerLogArgs, "--Presence:Rules:MinPublishExpires=1"]);
+        await using var alice = await AliceAsync(server);
+        await server.ProvisionAsync("bob@example.com", BobPassword);
+        await using var bob = await Baresip.StartAsync(server.Port, "bob", BobPassword, [("Alice", alice.Aor)], pubint: 6);
         try
         {
             await bob.WaitForLineAsync(l => l.StartsWith("bob@example.com: {0/UDP/v4} 200 OK", StringComparison.Ordinal), Wait, "bob's REGISTER answered");
@@ -208,7 +222,7 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
                 "a PUBLISH refresh answered with 200", bob, TimeSpan.FromSeconds(8));
             string refresh = bob.RequestsSent("PUBLISH").First(IsPublishRefresh);
             Assert.Matches("(?m)^Content-Type: application/pidf\\+xml$", refresh);
-            var etags = bob.ResponsesTo("PUBLISH").Select(r => Regex.Match(r, "(?m)^SIP-ETag: *(.+)$").Groups[1].Value).ToList();
+            var etags = bob.ResponsesTo("PUBLISH").Where(IsOk).Select(r => Regex.Match(r, "(?m)^SIP-ETag: *(.+)$").Groups[1].Value).ToList();
             Assert.Equal(etags.Count, etags.Distinct().Count());
             Assert.Contains(Regex.Match(refresh, "(?m)^SIP-If-Match: *(.+)$").Groups[1].Value, etags);
             await AssertNoNotifyAsync(alice, TimeSpan.FromMilliseconds(700));
@@ -249,15 +263,26 @@ public sealed class BaresipInteropTests(ITestOutputHelper output)
     private static bool IsPublishRefresh(string publish) =>
         Regex.IsMatch(publish, "(?m)^SIP-If-Match: ") && Regex.IsMatch(publish, "(?m)^Content-Length: 0$");
 
-    /// <summary>True when every request of <paramref name="method"/> in baresip's trace got a 200 (matched by Call-ID and CSeq).</summary>
+    /// <summary>
+    /// True when every request of <paramref name="method"/> in baresip's trace got its final answer (matched by Call-ID and
+    /// CSeq) and it was the right one: 200 for a request with credentials, 401 (the challenge) for one without; and at
+    /// least one was accepted. With authentication on, baresip sends each new request without credentials first.
+    /// </summary>
     private static bool AllAnsweredWith200(Baresip baresip, string method)
     {
-        var answered = baresip.ResponsesTo(method)
-            .Where(r => r.StartsWith("SIP/2.0 200 ", StringComparison.Ordinal))
-            .Select(DialogKey)
-            .ToHashSet();
-        return baresip.RequestsSent(method).All(r => answered.Contains(DialogKey(r)));
+        var finals = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (string response in baresip.ResponsesTo(method).Where(r => !r.StartsWith("SIP/2.0 1", StringComparison.Ordinal)))
+            finals[DialogKey(response)] = int.Parse(response.AsSpan(8, 3), CultureInfo.InvariantCulture);
+        var sent = baresip.RequestsSent(method);
+        return sent.Any(HasCredentials)
+            && sent.All(r => finals.TryGetValue(DialogKey(r), out int code) && code == (HasCredentials(r) ? 200 : 401));
     }
+
+    private static bool IsOk(string response) => response.StartsWith("SIP/2.0 200 ", StringComparison.Ordinal);
+
+    private static bool HasCredentials(string request) => Regex.IsMatch(request, "(?m)^Authorization: Digest ");
+
+    private static string DialogCallId(string message) => Regex.Match(message, "(?m)^Call-ID: *(.+)$").Groups[1].Value;
 
     private static string DialogKey(string message) =>
         Regex.Match(message, "(?m)^Call-ID: *(.+)$").Groups[1].Value + "/" + Regex.Match(message, "(?m)^CSeq: *(.+)$").Groups[1].Value;

@@ -25,9 +25,14 @@ public sealed class CompositeScenarioTests
     /// <summary>A server, alice's device, and bob watching alice (his first NOTIFY already read).</summary>
     private static async Task<(ServerProcess Server, PerlSipClient Alice, PerlSipClient Bob, Notification First)> StartAsync()
     {
-        var server = await ServerProcess.StartAsync();
+        // The defaults a new user gets: digest authentication on; Net::SIP answers the challenges with each user's password.
+        var server = await ServerProcess.StartAsync(auth: true);
+        await server.ProvisionAsync("alice@example.com", "alice-secret");
+        await server.ProvisionAsync("bob@example.com", "bob-secret");
         var alice = await PerlSipClient.StartAsync(server.Port);
         var bob = await PerlSipClient.StartAsync(server.Port);
+        Assert.Equal("ok", (await alice.SendAsync($"auth {Alice} alice alice-secret")).Line.Split(' ')[^1]);
+        Assert.Equal("ok", (await bob.SendAsync($"auth {Bob} bob bob-secret")).Line.Split(' ')[^1]);
         var subscribed = await bob.SendAsync($"subscribe {Bob} {Alice} 600");
         Assert.Equal(200, subscribed.Code);
         var first = await bob.NextNotifyAsync();

@@ -30,8 +30,10 @@ public sealed record CompositePresence(
 /// </summary>
 public static class CompositeRules
 {
+    /// <param name="aor">The user's own AOR: a client that publishes it as its contact (baresip, linphone) says nothing
+    /// about where else the user may be reached.</param>
     public static CompositePresence Compute(
-        IEnumerable<Binding> bindings, IEnumerable<Publication> publications, UserSettings settings, DateTimeOffset now)
+        IEnumerable<Binding> bindings, IEnumerable<Publication> publications, UserSettings settings, DateTimeOffset now, string? aor = null)
     {
         var registered = bindings
             .Where(b => b.IsLive(now))
@@ -45,8 +47,13 @@ public static class CompositeRules
             .ThenBy(p => p.EntityTag, StringComparer.Ordinal)
             .ToList();
 
+        // The user's own settings, the project's <po:alternative-contact>s, and the contacts of open tuples the user's
+        // clients publish (issue 13: "reach me here"), unless that is the AOR itself, a registered contact, or not a URI
+        // a call can be sent to.
+        var published = live.SelectMany(p => p.State.OpenContacts)
+            .Where(c => IsCallable(c.Uri) && !SameAddress(c.Uri, aor) && !registered.Exists(r => SameAddress(r.Uri, c.Uri)));
         var alternatives = new List<ReachableContact>();
-        foreach (var alt in settings.AlternativeContacts.Concat(live.SelectMany(p => p.State.AlternativeContacts)))
+        foreach (var alt in settings.AlternativeContacts.Concat(live.SelectMany(p => p.State.AlternativeContacts)).Concat(published))
         {
             if (!alternatives.Exists(a => string.Equals(a.Uri, alt.Uri, StringComparison.OrdinalIgnoreCase)))
                 alternatives.Add(new ReachableContact(alt.Uri, alt.Priority, Registered: false));
@@ -69,6 +76,26 @@ public static class CompositeRules
             : live.Any(p => p.State.Call == CallActivity.Busy) ? ExtendedStatus.Busy
             : ExtendedStatus.Available;
         return new CompositePresence(status, null, registered, alternatives, voicemail, activities);
+    }
+
+    private static bool IsCallable(string uri) =>
+        uri.StartsWith("sip:", StringComparison.OrdinalIgnoreCase) || uri.StartsWith("sips:", StringComparison.OrdinalIgnoreCase)
+        || uri.StartsWith("tel:", StringComparison.OrdinalIgnoreCase);
+
+    /// <summary>Same user and host, whatever the scheme (sip or sips), parameters and case of the host.</summary>
+    private static bool SameAddress(string uri, string? other)
+    {
+        if (other is null)
+            return false;
+        return string.Equals(AddressPart(uri), AddressPart(other), StringComparison.OrdinalIgnoreCase);
+
+        static string AddressPart(string u)
+        {
+            int colon = u.IndexOf(':', StringComparison.Ordinal);
+            string rest = colon < 0 ? u : u[(colon + 1)..];
+            int end = rest.IndexOfAny([';', '?', '>']);
+            return end < 0 ? rest : rest[..end];
+        }
     }
 
     private static string? Clean(string? comment) => string.IsNullOrWhiteSpace(comment) ? null : comment.Trim();

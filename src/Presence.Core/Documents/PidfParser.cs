@@ -28,6 +28,10 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
     private string? _voicemail;
     private readonly List<AlternativeContact> _contacts = [];
     private readonly HashSet<string> _seenContacts = new(StringComparer.Ordinal);
+    // Tuples are numbered from 1 as they come; the contacts of those whose basic is open are where the user may be reached.
+    private int _tuple;
+    private readonly HashSet<int> _openTuples = [];
+    private readonly List<(int Tuple, AlternativeContact Contact)> _tupleContacts = [];
 
     private PidfParser(XmlReader reader)
         : base(reader)
@@ -69,7 +73,7 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
 
     private Step ReadPidfElement(Scope parent, string name) => name switch
     {
-        "tuple" when parent == Scope.Presence => Enter(Scope.Tuple),
+        "tuple" when parent == Scope.Presence => EnterTuple(),
         "status" when parent == Scope.Tuple => Enter(Scope.Status),
         "basic" when parent == Scope.Status => ReadBasic(),
         "contact" when parent == Scope.Tuple => ReadContact(),
@@ -77,6 +81,12 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
         "note" when CanHoldNote(parent) => ReadNote(ref _note),
         _ => Enter(Scope.Other),
     };
+
+    private Step EnterTuple()
+    {
+        _tuple++;
+        return Enter(Scope.Tuple);
+    }
 
     private Step ReadExtension(Scope parent, string name)
     {
@@ -134,6 +144,7 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
         {
             case "open":
                 _anyOpen = true;
+                _openTuples.Add(_tuple);
                 break;
             case "closed":
                 _anyClosed = true;
@@ -150,8 +161,12 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
             ? parsed
             : ContactPriority.Default;
         string uri = ReadTrimmedText();
-        if (UriText.IsPlausible(uri) && _seenContacts.Add(uri))
-            _contacts.Add(new AlternativeContact(uri, priority));
+        if (!UriText.IsPlausible(uri))
+            return Step.Consumed;
+        var contact = new AlternativeContact(uri, priority);
+        if (_seenContacts.Add(uri))
+            _contacts.Add(contact);
+        _tupleContacts.Add((_tuple, contact));
         return Step.Consumed;
     }
 
@@ -198,6 +213,8 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
             // linphone sets on-the-phone during a call; "busy" alone is a mood of availability, not a session.
             Call = _seenActivities.Contains(RpidActivities.OnThePhone) ? CallActivity.Busy : CallActivity.None,
             Contacts = _contacts,
+            OpenContacts = _tupleContacts.Where(c => _openTuples.Contains(c.Tuple)).Select(c => c.Contact)
+                .DistinctBy(c => c.Uri, StringComparer.Ordinal).ToList(),
         };
     }
 }

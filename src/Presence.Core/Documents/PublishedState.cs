@@ -41,4 +41,11 @@ public sealed record PublishedState
     /// <see cref="PresenceDocumentReader.DefaultContactPriority"/>, one that is not a URI is left out.
     /// </summary>
     public IReadOnlyList<AlternativeContact> Contacts { get; init; } = [];
+
+    /// <summary>
+    /// The &lt;contact&gt; URIs of the tuples whose basic is open, each once, in document order: where the user's own
+    /// client says it can be reached (RFC 3863 §4.1.5). They are alternative contacts (SPEC "Composite status"), except
+    /// the user's own AOR and a registered contact, which real clients publish and which add nothing.
+    /// </summary>
+    public IReadOnlyList<AlternativeContact> OpenContacts { get; init; } = [];
 }

@@ -30,6 +30,9 @@ public sealed partial class Presentity
                 return new PresenceOutcome(400, "Bad Presence Document: " + error);
             if (state!.AlternativeContacts.Count > _options.MaxAlternativeContacts)
                 return new PresenceOutcome(400, $"At Most {_options.MaxAlternativeContacts} Alternative Contacts");
+            // The contacts of open tuples are alternative contacts too, and bounded the same way.
+            if (state.OpenContacts.Count > _options.MaxAlternativeContacts)
+                return new PresenceOutcome(400, $"At Most {_options.MaxAlternativeContacts} Contacts In Open Tuples");
         }
 
         if (request.IfMatch is null)

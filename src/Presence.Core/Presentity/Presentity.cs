@@ -144,7 +144,7 @@ public sealed partial class Presentity
 
     /// <summary>The composite presence as of <paramref name="now"/>.</summary>
     public CompositePresence Composite(DateTimeOffset now) =>
-        CompositeRules.Compute(_bindings.Values, _publications.Values, _settings, now);
+        CompositeRules.Compute(_bindings.Values, _publications.Values, _settings, now, Aor);
 
     /// <summary>The PIDF document watchers receive as of <paramref name="now"/>.</summary>
     public byte[] Document(DateTimeOffset now) => PidfWriter.Write(ToDocument(Composite(now)));

@@ -8,7 +8,7 @@ namespace Presence.Server.Accounts;
 
 /// <summary>
 /// Digest authentication of requests (RFC 3261 §22.4, RFC 7616): challenges a request without credentials
-/// (401 with one WWW-Authenticate per algorithm, SHA-256 first), re-challenges with stale=true when only the
+/// (401 with one WWW-Authenticate per algorithm of Auth:Algorithms, in its order), re-challenges with stale=true when only the
 /// nonce was old, and refuses wrong credentials and disabled users with 403. Answers the request itself when it
 /// refuses; returns the authenticated user's AOR otherwise.
 /// </summary>
@@ -23,7 +23,9 @@ public sealed class SipAuthorizer
         _accounts = accounts;
         _enabled = options.Value.Enabled;
         byte[]? secret = string.IsNullOrEmpty(options.Value.NonceSecret) ? null : Convert.FromBase64String(options.Value.NonceSecret);
-        _authenticator = new DigestAuthenticator(new DigestNonceIssuer(secret, options.Value.NonceLifetime, time));
+        // Validated at start (AuthOptionsValidator): a bad list never gets this far.
+        AuthOptions.TryParseAlgorithms(options.Value.Algorithms, out IReadOnlyList<DigestAlgorithm> offered, out _);
+        _authenticator = new DigestAuthenticator(new DigestNonceIssuer(secret, options.Value.NonceLifetime, time), offered);
     }
 
     public bool Enabled => _enabled;

@@ -81,7 +81,8 @@ public static class PresenceHostingExtensions
         services.AddSingleton<PresenceChangeFeed>();
         services.AddSingleton<IPresenceChangeSink>(sp => sp.GetRequiredService<PresenceChangeFeed>());
         services.AddSingleton<PresenceDirectory>();
-        services.AddOptions<Accounts.AuthOptions>().Bind(configuration.GetSection(Accounts.AuthOptions.Section));
+        services.AddOptions<Accounts.AuthOptions>().Bind(configuration.GetSection(Accounts.AuthOptions.Section)).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<Accounts.AuthOptions>, Accounts.AuthOptionsValidator>();
         services.AddSingleton<Accounts.AccountDirectory>();
         services.AddSingleton<Accounts.SipAuthorizer>();
         services.AddSingleton<ISipRequestHandler, RegisterHandler>();

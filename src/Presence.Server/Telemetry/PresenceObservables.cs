@@ -27,8 +27,8 @@ internal sealed class PresenceObservables(IServiceProvider services)
 
         meter.CreateObservableCounter("sip.server.responses", o.Responses, "{response}",
             "Responses this process sent as a SIP server (first sendings, stateless answers included), by status class.");
-        meter.CreateObservableCounter("sip.server.parse_errors", () => One(o.Layer()?.Counters.ParseErrors), "{message}",
-            "Messages that failed to parse (answered 400/505/513 when they could be addressed, dropped otherwise).");
+        meter.CreateObservableCounter("sip.server.parse_errors", o.ParseErrors, "{message}",
+            "Malformed messages: requests answered (400/505/513) when their top Via can carry the answer, the rest dropped.");
         meter.CreateObservableCounter("sip.server.rate_limited", o.RateLimited, "{message}",
             "Messages from sources over their rate: refused (503 with Retry-After) or dropped unparsed.");
         meter.CreateObservableCounter("sip.server.retransmissions", () => One(o.Layer()?.Counters.RetransmissionsAbsorbed), "{request}",
@@ -113,6 +113,14 @@ internal sealed class PresenceObservables(IServiceProvider services)
             yield break;
         for (int c = 1; c <= 6; c++)
             yield return new Measurement<long>(layer.Counters.ResponsesSent(c), new KeyValuePair<string, object?>(A.StatusClass, ClassNames[c - 1]));
+    }
+
+    private IEnumerable<Measurement<long>> ParseErrors()
+    {
+        if (Layer() is not { } layer)
+            yield break;
+        yield return new Measurement<long>(layer.Counters.BadRequestsAnswered, new KeyValuePair<string, object?>(A.ParseErrorOutcome, "answered"));
+        yield return new Measurement<long>(layer.Counters.MalformedDropped, new KeyValuePair<string, object?>(A.ParseErrorOutcome, "dropped"));
     }
 
     private IEnumerable<Measurement<long>> RateLimited()

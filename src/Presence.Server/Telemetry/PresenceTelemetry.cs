@@ -27,6 +27,7 @@ public static class PresenceTelemetry
         public const string StatusCode = "sip.response.status_code";
         public const string Transport = "network.transport";
         public const string RateLimitAction = "sip.rate_limit.action";
+        public const string ParseErrorOutcome = "sip.parse_error.outcome";
         public const string TransactionSide = "sip.transaction.side";
         public const string Role = "presence.role";
         public const string EventPackage = "sip.event";

@@ -84,7 +84,10 @@ internal ref struct SipScanner
             {
                 if (i + 1 >= _text.Length)
                     return false;
-                builder.Append(_text[i + 1]);
+                // RFC 3261 §25.1 lets a quoted-pair carry a control character (RFC 4475's intmeth has NUL, BEL and DEL in
+                // a display name); it is legal on the wire but no use in a name shown to people or written into XML.
+                char escaped = _text[i + 1];
+                builder.Append(char.IsControl(escaped) ? '\uFFFD' : escaped);
                 i += 2;
                 continue;
             }

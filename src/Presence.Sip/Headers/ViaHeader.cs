@@ -52,14 +52,24 @@ public sealed class ViaHeader
     public static ViaHeader Parse(string text) =>
         TryParse(text, out var via, out string error) ? via! : throw new FormatException(error);
 
-    public static bool TryParse(string text, out ViaHeader? via, out string error)
+    public static bool TryParse(string text, out ViaHeader? via, out string error) => TryParse(text, lenient: false, out via, out error);
+
+    /// <summary>
+    /// What an answer to a request with a malformed Via still needs: any SIP version in the sent-protocol, the transport
+    /// and the sent-by; the parameters when they parse (rport, received, maddr), none when they do not. For the 400
+    /// (or 505) that says what is wrong with the request, never for routing a request.
+    /// </summary>
+    public static bool TryParseSentBy(string text, out ViaHeader? via) => TryParse(text, lenient: true, out via, out _);
+
+    private static bool TryParse(string text, bool lenient, out ViaHeader? via, out string error)
     {
         via = null;
         var scanner = new SipScanner(text);
         scanner.SkipWhiteSpace();
         // sent-protocol = protocol-name SLASH protocol-version SLASH transport (LWS allowed around SLASH).
-        if (!scanner.ReadToken().Equals("SIP", StringComparison.OrdinalIgnoreCase) || !scanner.TryConsume('/')
-            || !scanner.ReadToken().SequenceEqual("2.0") || !scanner.TryConsume('/'))
+        bool protocol = scanner.ReadToken().Equals("SIP", StringComparison.OrdinalIgnoreCase) && scanner.TryConsume('/');
+        ReadOnlySpan<char> version = protocol ? scanner.ReadToken() : default;
+        if (!protocol || !(lenient ? !version.IsEmpty : version.SequenceEqual("2.0")) || !scanner.TryConsume('/'))
         {
             error = "malformed Via protocol";
             return false;
@@ -90,19 +100,29 @@ public sealed class ViaHeader
         var parameters = new SipParameters();
         if (!SipParameters.TryRead(ref scanner, parameters, out error))
         {
+            if (lenient)
+            {
+                via = new ViaHeader(transport.ToString(), host, port, null, ipv6);
+                return true;
+            }
             error = "malformed Via parameters: " + error;
             return false;
         }
         scanner.SkipWhiteSpace();
-        if (!scanner.AtEnd)
+        if (!scanner.AtEnd && !lenient)
         {
             error = "unexpected text in Via";
             return false;
         }
         if (parameters.Contains("branch") && string.IsNullOrEmpty(parameters["branch"]))
         {
-            error = "empty Via branch";
-            return false;
+            if (lenient)
+                parameters.Remove("branch");
+            else
+            {
+                error = "empty Via branch";
+                return false;
+            }
         }
         via = new ViaHeader(transport.ToString(), host, port, parameters, ipv6);
         return true;

@@ -83,6 +83,24 @@ public sealed class SipMessage
         }
     }
 
+    /// <summary>
+    /// Where an answer to this request goes: the top Via, or when that is malformed (empty parameters, another SIP
+    /// version) what can still be read of it, its transport and sent-by (RFC 4475 §3.1.2.1, §3.1.2.16); null when there
+    /// is no Via or not even a sent-by.
+    /// </summary>
+    public ViaHeader? TopViaForAnswer
+    {
+        get
+        {
+            if (TopVia is { } via)
+                return via;
+            if (GetFirst(HeaderId.Via) is not { } viaField)
+                return null;
+            string first = viaField.Contains(',', StringComparison.Ordinal) ? HeaderValueList.Split(viaField)[0] : viaField;
+            return ViaHeader.TryParseSentBy(first, out var sentBy) ? sentBy : null;
+        }
+    }
+
     public ReadOnlyMemory<byte> Body => _buffer.AsMemory(_bodyStart, _bodyLength);
 
     /// <summary>The whole message as received (start line through the end of the body).</summary>

@@ -82,7 +82,11 @@ public sealed class SipMessageBuilder
                     response.Add(HeaderId.Via, topVia!.ToString());
                     List<string> values = HeaderValueList.Split(request.GetValue(i));
                     for (int v = 1; v < values.Count; v++)
-                        response.Add(HeaderId.Via, values[v]);
+                    {
+                        // A malformed Via list (RFC 4475 §3.1.2.1: "192.0.2.15;;,;,,") has empty entries; they are not echoed.
+                        if (!string.IsNullOrWhiteSpace(values[v]))
+                            response.Add(HeaderId.Via, values[v]);
+                    }
                     break;
                 case HeaderId.To when toTag is not null && statusCode != 100:
                     string to = request.GetValue(i);
@@ -254,12 +258,18 @@ public sealed class SipMessageBuilder
 
     private static int DigitCount(int n) => n < 10 ? 1 : (int)Math.Floor(Math.Log10(n)) + 1;
 
-    // A value with CR or LF would let one header smuggle in another (header injection).
+    // A value with CR or LF would let one header smuggle in another (header injection). A NUL only as a quoted-pair
+    // (RFC 3261 §25.1), as a received display name has it when an answer copies its To (RFC 4475 §3.1.1.2, intmeth).
     private static void CheckValue(string value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (value.AsSpan().IndexOfAny('\r', '\n', '\0') >= 0)
-            throw new ArgumentException("A header value cannot contain CR, LF or NUL.", nameof(value));
+        if (value.AsSpan().IndexOfAny('\r', '\n') >= 0)
+            throw new ArgumentException("A header value cannot contain CR or LF.", nameof(value));
+        for (int nul = value.IndexOf('\0', StringComparison.Ordinal); nul >= 0; nul = value.IndexOf('\0', nul + 1))
+        {
+            if (nul == 0 || value[nul - 1] != '\\')
+                throw new ArgumentException("A header value cannot contain NUL, except escaped in a quoted string.", nameof(value));
+        }
     }
 
     private static string? CleanReason(string? reason)

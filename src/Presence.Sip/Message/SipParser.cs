@@ -73,8 +73,14 @@ public static class SipParser
 
         int startLineStart = pos;
         ReadOnlySpan<byte> startLine = data[pos..lineEnd];
+        SipParseError error = default;
         if (startLine.IndexOfAny(ForbiddenInLine) >= 0)
-            return Fail(400, "Control Character In Start Line");
+        {
+            // A response is only ever dropped; a request is read on, so that its 400 can be addressed.
+            if (startLine.StartsWith("SIP/"u8))
+                return Fail(400, "Control Character In Start Line");
+            error = new SipParseError(400, "Control Character In Start Line");
+        }
 
         string? method = null;
         int statusCode = 0, uriOrReasonStart, uriOrReasonLength;
@@ -86,9 +92,13 @@ public static class SipParser
         }
         else
         {
+            // RFC 3261 §8.2 and RFC 4475 §3.1.2: a request whose Request-Line is wrong is still answered (400, or 505
+            // for another version) when its top Via can carry the answer; only a line without a method token is not a
+            // request at all.
             var status = ParseRequestLine(startLine, pos, out method, out uriOrReasonStart, out uriOrReasonLength);
-            if (status.IsError)
-                return new SipParseResult(null, status);
+            if (method is null)
+                return new SipParseResult(null, Error(error, status.StatusCode, status.Reason));
+            error = Error(error, status.StatusCode, status.Reason);
         }
 
         // Header block.
@@ -96,7 +106,6 @@ public static class SipParser
             ? s
             : (t_scratch = new HeaderField[limits.MaxHeaderCount]);
         int headerCount = 0;
-        SipParseError error = default;
         pos = lineEnd + 2;
         int bodyStart = -1;
         // False after a rejected line: its continuation lines go with it, and must not extend the field before it.
@@ -126,7 +135,7 @@ public static class SipParser
                 {
                     // It continues a rejected line, whose error is already recorded: it is dropped with that line.
                 }
-                else if (line.IndexOfAny(ForbiddenInLine) >= 0)
+                else if (HasForbiddenControl(line))
                 {
                     error = Error(error, 400, "Control Character In Header " + NameOf(data, scratch[headerCount - 1]));
                     continuable = false;
@@ -159,7 +168,7 @@ public static class SipParser
                 pos = lineEnd + 2;
                 continue;
             }
-            if (line.IndexOfAny(ForbiddenInLine) >= 0)
+            if (HasForbiddenControl(line))
             {
                 error = Error(error, 400, "Control Character In Header " + System.Text.Encoding.ASCII.GetString(name));
                 continuable = false;
@@ -292,32 +301,100 @@ public static class SipParser
     {
         method = null;
         uriStart = uriLength = 0;
-        // RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version, single spaces.
+        // RFC 3261 §7.1: Request-Line = Method SP Request-URI SP SIP-Version, single spaces. The method is read first and
+        // whatever else is wrong, so that the answer can name it; the checks after it go from the outside in.
         int sp1 = line.IndexOf(SP);
         if (sp1 <= 0)
             return new SipParseError(400, "Malformed Request Line");
         ReadOnlySpan<byte> methodBytes = line[..sp1];
         if (methodBytes.IndexOfAnyExcept(TokenChars) >= 0)
             return new SipParseError(400, "Malformed Method");
-        ReadOnlySpan<byte> rest = line[(sp1 + 1)..];
-        int sp2 = rest.IndexOf(SP);
-        if (sp2 <= 0)
+        method = SipMethods.FromBytes(methodBytes);
+
+        int last = line.LastIndexOf(SP);
+        // Method and one more element, no version.
+        if (last == sp1 && line.Length > sp1 + 1)
             return new SipParseError(400, "Malformed Request Line");
-        ReadOnlySpan<byte> uri = rest[..sp2];
-        ReadOnlySpan<byte> version = rest[(sp2 + 1)..];
-        if (uri.IndexOf((byte)':') <= 0 || uri.IndexOf(HT) >= 0)
-            return new SipParseError(400, "Malformed Request-URI");
+        ReadOnlySpan<byte> version = line[(last + 1)..];
+        // Between the method and the version: the Request-URI, with any stray white space around it.
+        ReadOnlySpan<byte> middle = last > sp1 ? line[(sp1 + 1)..last] : default;
+        int lead = middle.IndexOfAnyExcept(SP);
+        ReadOnlySpan<byte> uri = lead < 0 ? default : middle[lead..].TrimEnd(SP);
+        if (!uri.IsEmpty)
+        {
+            uriStart = lineStart + sp1 + 1 + lead;
+            uriLength = uri.Length;
+        }
+        if (version.IsEmpty)
+        {
+            // RFC 4475 §3.1.2.10 (trws): white space after the version.
+            return line.TrimEnd(SP).LastIndexOf(SP) > sp1
+                ? new SipParseError(400, "Extra Spaces In Request Line")
+                : new SipParseError(400, "Malformed Request Line");
+        }
         if (!Ascii.EqualsIgnoreCase(version, "SIP/2.0"u8))
         {
-            // RFC 3261 §8.2.2.1 style: another SIP version is 505, anything else is not SIP at all.
-            return version.Length > 4 && Ascii.EqualsIgnoreCase(version[..4], "SIP/"u8) && version.IndexOf(SP) < 0
+            // RFC 3261 §8.2.2.1 style: another SIP version is 505 (RFC 4475 §3.1.2.16), anything else is not SIP at all.
+            return IsSipVersion(version)
                 ? new SipParseError(505, "Version Not Supported")
                 : new SipParseError(400, "Malformed SIP Version");
         }
-        method = SipMethods.FromBytes(methodBytes);
-        uriStart = lineStart + sp1 + 1;
-        uriLength = sp2;
+        if (uri.IsEmpty)
+            return new SipParseError(400, "Missing Request-URI");
+        // RFC 4475 §3.1.2.9 (lwsstart): more than one SP between the elements.
+        if (lead > 0 || middle.Length > lead + uri.Length)
+            return new SipParseError(400, "Extra Spaces In Request Line");
+        // RFC 4475 §3.1.2.8 (lwsruri): white space inside the Request-URI.
+        if (uri.IndexOfAny(SP, HT) >= 0)
+            return new SipParseError(400, "White Space In Request-URI");
+        // RFC 3986 §3.1: scheme = ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ), then ':' and something after it. Whether
+        // the scheme is one this server serves (416 if not) is the transaction user's question.
+        int colon = uri.IndexOf((byte)':');
+        if (colon <= 0 || colon == uri.Length - 1 || !char.IsAsciiLetter((char)uri[0])
+            || uri[..colon].IndexOfAnyExcept(SchemeChars) >= 0)
+            return new SipParseError(400, "Malformed Request-URI");
         return default;
+    }
+
+    // "SIP/" 1*DIGIT "." 1*DIGIT (RFC 3261 §25.1 SIP-Version).
+    private static bool IsSipVersion(ReadOnlySpan<byte> version)
+    {
+        if (version.Length < 7 || !Ascii.EqualsIgnoreCase(version[..4], "SIP/"u8))
+            return false;
+        ReadOnlySpan<byte> number = version[4..];
+        int dot = number.IndexOf((byte)'.');
+        return dot > 0 && dot < number.Length - 1
+            && number[..dot].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0
+            && number[(dot + 1)..].IndexOfAnyExceptInRange((byte)'0', (byte)'9') < 0;
+    }
+
+    private static readonly SearchValues<byte> SchemeChars =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+-."u8);
+
+    /// <summary>
+    /// True when the header line holds a control character that is not part of a quoted-pair inside a quoted string:
+    /// RFC 3261 §25.1 lets <c>quoted-pair = "" (%x00-09 / %x0B-0C / %x0E-7F)</c> carry any of them but CR and LF, and
+    /// RFC 4475 §3.1.1.2 (intmeth) has a To display name with an escaped NUL, BEL and DEL.
+    /// </summary>
+    private static bool HasForbiddenControl(ReadOnlySpan<byte> line)
+    {
+        if (line.IndexOfAny(ForbiddenInLine) < 0)
+            return false;
+        bool quoted = false;
+        for (int i = 0; i < line.Length; i++)
+        {
+            byte b = line[i];
+            if (quoted && b == (byte)'\\' && i + 1 < line.Length && line[i + 1] is not (CR or LF))
+            {
+                i++;
+                continue;
+            }
+            if (b == (byte)'"')
+                quoted = !quoted;
+            else if (ForbiddenInLine.Contains(b))
+                return true;
+        }
+        return false;
     }
 
     private static SipParseError ParseStatusLine(
@@ -352,7 +429,7 @@ public static class SipParser
         cseqMethod = null;
         maxForwards = -1;
         contentLength = -1;
-        bool via = false, from = false, to = false, callId = false;
+        bool via = false, from = false, to = false, callId = false, maxForwardsSeen = false;
         SipParseError error = default;
         foreach (ref readonly HeaderField field in headers.AsSpan())
         {
@@ -381,11 +458,12 @@ public static class SipParser
                         error = Error(error, 400, "Duplicate CSeq Header");
                         break;
                     }
-                    if (!TryParseCSeq(value, field.Folded, out cseq, out cseqMethod))
+                    if (!TryParseCSeq(value, field.Folded, out cseq, out cseqMethod, out bool outOfRange))
                     {
                         cseq = -1;
-                        cseqMethod = string.Empty;
-                        error = Error(error, 400, "Malformed CSeq");
+                        cseqMethod ??= string.Empty;
+                        // RFC 4475 §3.1.2.4 (scalar02): a sequence number above 2^31-1 (RFC 3261 §8.1.1.5) is a 400 of its own.
+                        error = Error(error, 400, outOfRange ? "CSeq Number Out Of Range" : "Malformed CSeq");
                     }
                     else if (method is not null && !string.Equals(method, cseqMethod, StringComparison.Ordinal))
                     {
@@ -393,12 +471,13 @@ public static class SipParser
                     }
                     break;
                 case HeaderId.MaxForwards:
-                    if (maxForwards >= 0) error = Error(error, 400, "Duplicate Max-Forwards Header");
-                    else if (!TryParseDigits(value, out maxForwards) || maxForwards > 255)
-                    {
-                        maxForwards = -1;
+                    if (maxForwardsSeen) error = Error(error, 400, "Duplicate Max-Forwards Header");
+                    else if (value.IsEmpty || value.IndexOfAnyExceptInRange((byte)'0', (byte)'9') >= 0)
                         error = Error(error, 400, "Malformed Max-Forwards");
-                    }
+                    // RFC 4475 §3.1.2.4: a value above 255 may be treated as if it were absent (this server forwards nothing).
+                    else if (!TryParseDigits(value, out maxForwards) || maxForwards > 255)
+                        maxForwards = -1;
+                    maxForwardsSeen = true;
                     break;
                 case HeaderId.ContentLength:
                     if (!TryParseDigits(value, out int length))
@@ -416,19 +495,18 @@ public static class SipParser
         if (!to) error = Error(error, 400, "Missing To Header");
         if (!callId) error = Error(error, 400, "Missing Call-ID Header");
         if (cseqMethod is null) error = Error(error, 400, "Missing CSeq Header");
-        if (method is not null && maxForwards < 0) error = Error(error, 400, "Missing Max-Forwards Header");
+        // No Max-Forwards is an RFC 2543 request, which RFC 4475 §3.4.1 (inv2543) has a server accept.
         return error;
     }
 
-    private static bool TryParseCSeq(ReadOnlySpan<byte> value, bool folded, out long number, out string? method)
+    private static bool TryParseCSeq(ReadOnlySpan<byte> value, bool folded, out long number, out string? method, out bool outOfRange)
     {
         number = -1;
         method = null;
+        outOfRange = false;
         // CSeq = 1*DIGIT LWS Method; the number is below 2^31 (RFC 3261 §8.1.1.5).
         int i = value.IndexOfAnyExcept("0123456789"u8);
-        if (i <= 0 || i > 10)
-            return false;
-        if (!long.TryParse(value[..i], System.Globalization.NumberStyles.None, null, out number) || number > int.MaxValue)
+        if (i <= 0)
             return false;
         ReadOnlySpan<byte> rest = value[i..];
         int methodStart = rest.IndexOfAnyExcept(folded ? " \t\r\n"u8 : " \t"u8);
@@ -437,7 +515,15 @@ public static class SipParser
         ReadOnlySpan<byte> methodBytes = rest[methodStart..];
         if (methodBytes.IndexOfAnyExcept(TokenChars) >= 0)
             return false;
+        // The method is read even when the number is out of range: the answer's CSeq and the check that it matches the
+        // request's method need it.
         method = SipMethods.FromBytes(methodBytes);
+        if (i > 10 || !long.TryParse(value[..i], System.Globalization.NumberStyles.None, null, out number) || number > int.MaxValue)
+        {
+            number = -1;
+            outOfRange = true;
+            return false;
+        }
         return true;
     }
 

@@ -8,7 +8,7 @@ namespace Presence.Sip.Transactions;
 /// <summary>Counters the transaction layer keeps; read by telemetry.</summary>
 public sealed class SipTransactionCounters
 {
-    internal long _parseErrors, _badRequestsAnswered, _dropped, _retransmissionsAbsorbed, _requestRetransmissionsSent, _strayResponses, _refusedOverRate;
+    internal long _parseErrors, _badRequestsAnswered, _malformedDropped, _dropped, _retransmissionsAbsorbed, _requestRetransmissionsSent, _strayResponses, _refusedOverRate;
 
     // Responses sent as a UAS, first sendings only, by status class: [1] is 1xx ... [6] is 6xx.
     private readonly long[] _responsesSent = new long[7];
@@ -29,6 +29,9 @@ public sealed class SipTransactionCounters
 
     /// <summary>Malformed requests answered with 400/505/513.</summary>
     public long BadRequestsAnswered => Interlocked.Read(ref _badRequestsAnswered);
+
+    /// <summary>Malformed messages dropped: responses, ACKs, and requests without a top Via that could carry an answer.</summary>
+    public long MalformedDropped => Interlocked.Read(ref _malformedDropped);
 
     /// <summary>Requests answered 503 because their source was over its rate (the transport's <see cref="SourceRateLimiter"/>).</summary>
     public long RefusedOverRate => Interlocked.Read(ref _refusedOverRate);
@@ -92,12 +95,18 @@ public sealed class SipTransactionLayer
         if (inbound.Error.IsError)
         {
             Interlocked.Increment(ref Counters._parseErrors);
-            return AnswerMalformedAsync(inbound);
+            return AnswerMalformedAsync(inbound, inbound.Error);
         }
         if (message is null)
             return ValueTask.CompletedTask;
         if (message.IsResponse)
             return ReceiveResponseAsync(inbound, message);
+        if (message.TopVia is null)
+        {
+            // The parser saw a Via but it does not parse (RFC 4475 §3.1.2.1, badinv01): 400, sent where its sent-by says.
+            Interlocked.Increment(ref Counters._parseErrors);
+            return AnswerMalformedAsync(inbound, new SipParseError(400, "Malformed Via Header"));
+        }
         return ReceiveRequestAsync(inbound, message);
     }
 
@@ -196,21 +205,23 @@ public sealed class SipTransactionLayer
     }
 
     /// <summary>
-    /// RFC 3261 §18.3 / §21.4.1: a request we could read far enough to address gets 400 (or 505/513) with the
-    /// parser's reason as the reason phrase; a broken response, an ACK, or a request without a usable Via,
-    /// From, To, Call-ID or CSeq is dropped.
+    /// RFC 3261 §8.2, §18.3, §21.4: a malformed request gets 400 (505 for another SIP version, 513 when too large) with
+    /// the reason as the reason phrase whenever its top Via can carry the answer, even one whose Call-ID, From, To or
+    /// CSeq is missing or broken: the answer copies what the request has (RFC 4475 §3.3.1, insuf). A response, an ACK,
+    /// or a request without a usable Via is dropped, and counted.
     /// </summary>
-    private ValueTask AnswerMalformedAsync(InboundMessage inbound)
+    private ValueTask AnswerMalformedAsync(InboundMessage inbound, SipParseError error)
     {
         if (!IsAddressableRequest(inbound, out SipMessage? message, out ViaHeader? via))
         {
+            Interlocked.Increment(ref Counters._malformedDropped);
             Interlocked.Increment(ref Counters._dropped);
             return ValueTask.CompletedTask;
         }
         Interlocked.Increment(ref Counters._badRequestsAnswered);
         // Answered statelessly: a retransmission of a malformed request is just as malformed and gets the same answer.
         return AnswerStatelessAsync(inbound, SipMessageBuilder.ResponseTo(
-            message, inbound.Error.StatusCode, inbound.Error.Reason, ResponseRouting.NewTag(), ResponseRouting.ResponseVia(inbound.Source, via)), via);
+            message, error.StatusCode, error.Reason, ResponseRouting.NewTag(), ResponseRouting.ResponseVia(inbound.Source, via)), via);
     }
 
     /// <summary>
@@ -232,15 +243,15 @@ public sealed class SipTransactionLayer
         return AnswerStatelessAsync(inbound, response, via);
     }
 
-    // RFC 3261 §8.2.6.2 / §18.2.2: a response needs the request's Via, From, To, Call-ID and CSeq; an ACK gets none.
+    // RFC 3261 §18.2.2: a response goes where the request's top Via says, so a request without one that can be read at
+    // least for its sent-by cannot be answered; an ACK never is (§17.2.1).
     private static bool IsAddressableRequest(
         InboundMessage inbound, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SipMessage? message,
         [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ViaHeader? via)
     {
         message = inbound.Message;
-        via = message?.TopVia;
-        return message is not null && !message.IsResponse && message.Method != SipMethods.Ack && via is not null
-            && message.Has(HeaderId.From) && message.Has(HeaderId.To) && message.CallId.Length > 0 && message.CSeqMethod.Length > 0;
+        via = message?.TopViaForAnswer;
+        return message is not null && !message.IsResponse && message.Method != SipMethods.Ack && via is not null;
     }
 
     private ValueTask AnswerStatelessAsync(InboundMessage inbound, SipMessageBuilder response, ViaHeader via)

@@ -17,7 +17,8 @@ internal static class TransactionKey
             return null;
         string method = ackMatchesInvite && request.Method == SipMethods.Ack ? SipMethods.Invite : request.Method;
         string? branch = via.Branch;
-        if (branch is not null && branch.StartsWith(ViaHeader.MagicCookie, StringComparison.Ordinal))
+        // The cookie alone identifies nothing (RFC 4475 §3.2.1, badbranch): matched the RFC 2543 way, like no cookie.
+        if (branch is not null && branch.Length > ViaHeader.MagicCookie.Length && branch.StartsWith(ViaHeader.MagicCookie, StringComparison.Ordinal))
             return string.Concat(branch, "|", via.SentBy.ToLowerInvariant(), "|", method);
         string? fromTag = request.GetFirst(HeaderId.From) is { } from && NameAddress.TryParse(from, out var f, out _) ? f!.Tag : null;
         return string.Concat("2543|", request.CallId, "|", request.CSeq.ToString(System.Globalization.CultureInfo.InvariantCulture), "|",

@@ -66,6 +66,7 @@ internal sealed class SipStreamConnection : IAsyncDisposable
         // When the header section now awaited began (its first byte, or the accept); 0 when none is awaited.
         long headerStarted = expectRequest ? Stopwatch.GetTimestamp() : 0;
         bool headerDeadline = false;
+        bool halfClosed = false;
         try
         {
             while (true)
@@ -82,8 +83,15 @@ internal sealed class SipStreamConnection : IAsyncDisposable
                     headerStarted = Stopwatch.GetTimestamp();
                 if (pong)
                     await SendAsync("\r\n"u8.ToArray()).ConfigureAwait(false);
-                if (!keepGoing || read.IsCompleted)
+                if (!keepGoing)
                     break;
+                if (read.IsCompleted)
+                {
+                    // The peer will send nothing more; it may still be reading (RFC 3261 §18.2.2 has the answer go on
+                    // this connection while it is open).
+                    halfClosed = true;
+                    break;
+                }
             }
         }
         catch (OperationCanceledException)
@@ -96,6 +104,16 @@ internal sealed class SipStreamConnection : IAsyncDisposable
         finally
         {
             await reader.CompleteAsync().ConfigureAwait(false);
+        }
+        if (halfClosed && !_closed.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(_options.HalfClosedLinger, _closed.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+            }
         }
     }
 

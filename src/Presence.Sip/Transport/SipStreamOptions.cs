@@ -23,6 +23,14 @@ public sealed record SipStreamOptions
     /// <see cref="MaxConnections"/> for everyone.</summary>
     public int MaxConnectionsPerAddress { get; init; } = 64;
 
+    /// <summary>
+    /// How long a connection whose peer has shut down its sending side (a TCP half-close: Perl Net::SIP does it after
+    /// its request) stays open for what this side still has to send, the answers to the requests already read above all
+    /// (default 32 s, 64*T1: the longest a non-INVITE transaction lives, RFC 3261 §17.2.2). It closes earlier when a
+    /// write fails because the peer has closed the other direction too.
+    /// </summary>
+    public TimeSpan HalfClosedLinger { get; init; } = TimeSpan.FromSeconds(32);
+
     /// <summary>Time allowed for a TLS handshake (default 10 s): a peer that stalls it is cut off.</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
 

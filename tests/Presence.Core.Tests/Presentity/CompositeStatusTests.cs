@@ -100,4 +100,47 @@ public sealed class CompositeStatusTests
         Assert.Equal(302, route.StatusCode);
         Assert.Equal(["sip:alice@192.0.2.1:5060", "tel:+15550000001"], route.Redirect!.Select(c => c.Uri));
     }
+
+    private static byte[] Tuples(params (string Basic, string? Contact, string? Priority)[] tuples) => System.Text.Encoding.UTF8.GetBytes(
+        "<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"sip:alice@example.com\">"
+        + string.Concat(tuples.Select((t, i) => $"<tuple id=\"t{i}\"><status><basic>{t.Basic}</basic></status>"
+            + (t.Contact is null ? "" : $"<contact{(t.Priority is null ? "" : $" priority=\"{t.Priority}\"")}>{t.Contact}</contact>") + "</tuple>"))
+        + "</presence>");
+
+    [Fact]
+    public void The_contact_of_an_open_tuple_is_an_alternative_contact_that_makes_an_unregistered_user_available_until_it_goes()
+    {
+        var h = new PresentityHarness();
+        var published = h.Publish(Tuples(("open", "sip:alice@desk.example.com", "0.6"), ("open", "tel:+15555550100", "0.9")));
+        var composite = h.User.Composite(h.Now);
+        Assert.Equal(ExtendedStatus.Available, composite.Status);
+        // The document lists them, and a call is redirected to them, by priority.
+        Assert.Equal(["tel:+15555550100", "sip:alice@desk.example.com"], composite.DocumentContacts.Select(c => c.Uri));
+        var route = h.User.Route(h.Now);
+        Assert.Equal(302, route.StatusCode);
+        Assert.Equal(["tel:+15555550100", "sip:alice@desk.example.com"], route.Redirect!.Select(c => c.Uri));
+
+        // Registered contacts come first, then the published ones.
+        h.Register("sip:alice@192.0.2.1:5060", q: 0.1);
+        Assert.Equal(["sip:alice@192.0.2.1:5060", "tel:+15555550100", "sip:alice@desk.example.com"], h.User.Route(h.Now).Redirect!.Select(c => c.Uri));
+        h.Unregister();
+
+        // The publication goes, and its contacts with it.
+        h.Publish(null, ifMatch: published.EntityTag, expires: 0);
+        Assert.Equal(ExtendedStatus.Unreachable, h.Status);
+        Assert.Equal(480, h.User.Route(h.Now).StatusCode);
+    }
+
+    [Fact]
+    public void Closed_tuples_the_users_own_aor_a_registered_contact_and_uris_no_call_can_reach_are_not_alternatives()
+    {
+        var h = new PresentityHarness();
+        // baresip and linphone publish the account's AOR as the contact of their open tuple: no alternative.
+        h.Publish(Tuples(("open", "sip:alice@example.com", null), ("closed", "sip:alice@home.example.com", null), ("open", "mailto:alice@example.com", null)));
+        Assert.Empty(h.User.Composite(h.Now).AlternativeContacts);
+        h.Register("sip:alice@192.0.2.1:5060");
+        h.Publish(Tuples(("open", "sip:alice@192.0.2.1:5060;transport=udp", null)));
+        Assert.Empty(h.User.Composite(h.Now).AlternativeContacts);
+        Assert.Equal(["sip:alice@192.0.2.1:5060"], h.User.Route(h.Now).Redirect!.Select(c => c.Uri));
+    }
 }

@@ -67,13 +67,14 @@ public sealed partial class Baresip : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts baresip as <c>sip:{user}@example.com</c> with no password (the server does not challenge yet),
+    /// Starts baresip as <c>sip:{user}@example.com</c>, answering the server's digest challenges with
+    /// <paramref name="password"/> (<c>auth_pass</c>),
     /// registering every <paramref name="regint"/> seconds and publishing with Expires <paramref name="pubint"/>,
     /// and subscribing (<c>;presence=p2p</c>) to each of <paramref name="contacts"/> (display name, AOR).
     /// Returns once its control interface answers.
     /// </summary>
     public static async Task<Baresip> StartAsync(
-        int serverPort, string user, IEnumerable<(string Name, string Aor)> contacts, int regint = 60, int pubint = 60)
+        int serverPort, string user, string password, IEnumerable<(string Name, string Aor)> contacts, int regint = 60, int pubint = 60)
     {
         if (!IsInstalled)
             throw new InvalidOperationException("baresip is not installed; ./test.sh installs it (apt-get install baresip).");
@@ -99,7 +100,7 @@ public sealed partial class Baresip : IAsyncDisposable
 
             """));
         await File.WriteAllTextAsync(Path.Combine(directory, "accounts"), inv($"""
-            "{user}" <{aor}>;outbound="sip:127.0.0.1:{serverPort};transport=udp";regint={regint};pubint={pubint};mwi=no;answermode=manual
+            "{user}" <{aor}>;outbound="sip:127.0.0.1:{serverPort};transport=udp";auth_pass={password};regint={regint};pubint={pubint};mwi=no;answermode=manual
 
             """));
         await File.WriteAllTextAsync(Path.Combine(directory, "contacts"),

@@ -30,6 +30,27 @@ public sealed class RawSipClient : IDisposable
         return await ReceiveUdpAsync(timeout ?? TimeSpan.FromSeconds(3));
     }
 
+    /// <summary>
+    /// Sends one datagram and returns the first datagram back as the parser reads it, error included: for an answer that
+    /// copies a broken header of its request (a 400 for a CSeq that is not a number carries that CSeq).
+    /// </summary>
+    public async Task<SipParseResult?> SendUdpExpectingEchoAsync(IPEndPoint server, string message, TimeSpan? timeout = null)
+    {
+        await _udp.SendToAsync(Encoding.UTF8.GetBytes(message), SocketFlags.None, server);
+        var buffer = new byte[65_536];
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(3));
+        try
+        {
+            var any = _udp.AddressFamily == AddressFamily.InterNetworkV6 ? new IPEndPoint(IPAddress.IPv6Any, 0) : new IPEndPoint(IPAddress.Any, 0);
+            var result = await _udp.ReceiveFromAsync(buffer, SocketFlags.None, any, cts.Token);
+            return SipParser.Parse(buffer.AsSpan(0, result.ReceivedBytes).ToArray());
+        }
+        catch (OperationCanceledException)
+        {
+            return null;
+        }
+    }
+
     public async Task<SipMessage?> ReceiveUdpAsync(TimeSpan timeout)
     {
         var buffer = new byte[65_536];

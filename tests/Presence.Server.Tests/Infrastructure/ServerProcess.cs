@@ -46,6 +46,16 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Host { get; private init; } = "127.0.0.1";
 
+    /// <summary>Creates a user through the provisioning API (POST /api/users), as an operator does before the user's
+    /// phone can answer the server's digest challenge.</summary>
+    public async Task ProvisionAsync(string aor, string password)
+    {
+        using var api = CreateApiClient();
+        using var created = await System.Net.Http.Json.HttpClientJsonExtensions.PostAsJsonAsync(api, "/api/users", new { aor, password });
+        if (created.StatusCode != System.Net.HttpStatusCode.Created)
+            throw new InvalidOperationException($"Provisioning {aor} answered {(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+    }
+
     public int ProcessId => _process.Id;
 
     /// <summary>Where this server keeps its state (a fresh temporary folder per server).</summary>

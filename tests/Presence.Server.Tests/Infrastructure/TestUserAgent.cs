@@ -49,11 +49,15 @@ public sealed class TestUserAgent : IAsyncDisposable
     /// <summary>Digest credentials (user part and password) used to answer a 401; null answers nothing.</summary>
     public (string User, string Password)? Credentials { get; set; }
 
+    /// <summary>The challenge to answer: the one of this algorithm token ("MD5", "SHA-256"), or the first one (as RFC 8760
+    /// has a client do) when null.</summary>
+    public string? Algorithm { get; set; }
+
     /// <summary>The status NOTIFYs are answered with (481 plays a watcher that has gone).</summary>
     public int NotifyAnswer { get; set; } = 200;
 
     public Task<SipMessage> RegisterAsync(int expires = 600) =>
-        SendAsync("REGISTER", "sip:example.com", Aor, Aor, $"Contact: <{Contact}>\r\nExpires: {expires}\r\n");
+        SendAsync("REGISTER", "sip:" + Aor[(Aor.IndexOf('@') + 1)..], Aor, Aor, $"Contact: <{Contact}>\r\nExpires: {expires}\r\n");
 
     public Task<SipMessage> PublishAsync(string contentType, string? body, int expires = 600, string? etag = null, string @event = "presence") =>
         SendAsync("PUBLISH", Aor, Aor, Aor,
@@ -85,14 +89,17 @@ public sealed class TestUserAgent : IAsyncDisposable
         var response = await SendOnceAsync(method, requestUri, from, to, extraHeaders, body, contentType, callId, toTag, cseq);
         if (response.StatusCode != 401 || Credentials is not { } credentials)
             return response;
-        string authorization = Authorization(response, credentials, method, requestUri);
+        string authorization = Authorization(response, credentials, method, requestUri, Algorithm);
         return await SendOnceAsync(method, requestUri, from, to, extraHeaders + authorization, body, contentType, callId, toTag, null);
     }
 
-    /// <summary>The Authorization header line (with its CRLF) that answers a 401's first challenge (RFC 7616 §3.4: the server lists SHA-256 first).</summary>
-    internal static string Authorization(SipMessage unauthorized, (string User, string Password) credentials, string method, string requestUri)
+    /// <summary>The Authorization header line (with its CRLF) that answers a 401's first challenge, or its challenge of
+    /// <paramref name="algorithmToken"/>.</summary>
+    internal static string Authorization(
+        SipMessage unauthorized, (string User, string Password) credentials, string method, string requestUri, string? algorithmToken = null)
     {
-        var challenge = unauthorized.GetFields(HeaderId.WwwAuthenticate).First();
+        var challenge = unauthorized.GetFields(HeaderId.WwwAuthenticate)
+            .First(c => algorithmToken is null || c.Contains($"algorithm={algorithmToken}", StringComparison.Ordinal));
         string realm = Param(challenge, "realm"), nonce = Param(challenge, "nonce");
         var algorithm = challenge.Contains("SHA-256", StringComparison.Ordinal) ? DigestAlgorithm.Sha256 : DigestAlgorithm.Md5;
         string ha1 = DigestHash.ComputeHa1(algorithm, credentials.User, realm, credentials.Password);

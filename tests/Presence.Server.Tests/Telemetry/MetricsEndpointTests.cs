@@ -66,7 +66,8 @@ public sealed class MetricsEndpointTests
         Assert.True(page["presence_store_commit_batch_size_count"] >= 1);
         Assert.Equal(page["presence_store_writes_total"], page["presence_store_commit_batch_size_sum"]);
         Assert.True(page["presence_store_commit_duration_seconds_count"] >= 1);
-        Assert.Equal(0, page["sip_server_parse_errors_total"]);
+        Assert.Equal(0, page["sip_server_parse_errors_total{sip_parse_error_outcome=\"answered\"}"]);
+        Assert.Equal(0, page["sip_server_parse_errors_total{sip_parse_error_outcome=\"dropped\"}"]);
         Assert.Contains("# TYPE presence_notify_delay_seconds histogram", page.Text, StringComparison.Ordinal);
 
         await page.AssertPromtoolAcceptsAsync();

@@ -255,14 +255,18 @@ public sealed class ParserFuzzTests
         for (int i = 0; i < m.HeaderCount; i++)
         {
             _ = m.GetName(i);
-            // A value never carries a line break or NUL, so copying it into another message cannot inject a header.
-            Assert.Equal(-1, m.GetValue(i).AsSpan().IndexOfAny('\r', '\n', '\0'));
+            // A value never carries a line break, so copying it into another message cannot inject a header; a NUL only as
+            // a quoted-pair, escaped by a backslash (RFC 3261 §25.1).
+            string value = m.GetValue(i);
+            Assert.Equal(-1, value.AsSpan().IndexOfAny('\r', '\n'));
+            for (int nul = value.IndexOf('\0', StringComparison.Ordinal); nul >= 0; nul = value.IndexOf('\0', nul + 1))
+                Assert.True(nul > 0 && value[nul - 1] == '\\', "an unescaped NUL in " + value);
             ReadOnlySpan<byte> rawValue = m.GetRawValue(i);
             while (true)
             {
                 // The only line breaks left in a raw value are folds: CRLF followed by white space.
                 int cr = rawValue.IndexOf((byte)'\r');
-                Assert.Equal(-1, (cr < 0 ? rawValue : rawValue[..cr]).IndexOfAny((byte)'\n', (byte)0));
+                Assert.Equal(-1, (cr < 0 ? rawValue : rawValue[..cr]).IndexOf((byte)'\n'));
                 if (cr < 0)
                     break;
                 Assert.True(cr + 2 < rawValue.Length && rawValue[cr + 1] == '\n' && rawValue[cr + 2] is (byte)' ' or (byte)'\t');

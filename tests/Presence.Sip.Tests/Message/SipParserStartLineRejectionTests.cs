@@ -3,8 +3,9 @@ using Presence.Sip.Message;
 namespace Presence.Sip.Tests.Message;
 
 /// <summary>
-/// Messages whose start line cannot be read: each is refused with its own status and reason, and no
-/// message is returned (there is nothing to address a response to).
+/// Messages whose start line is wrong: each is refused with its own status and reason. A request that starts with a
+/// method token is still returned, headers read, so that the answer can be addressed (RFC 3261 §8.2, RFC 4475 §3.1.2);
+/// a broken status line, or a line without a method, returns no message.
 /// </summary>
 public sealed class SipParserStartLineRejectionTests
 {
@@ -12,6 +13,17 @@ public sealed class SipParserStartLineRejectionTests
     {
         SipMessage? m = SipText.ParseRejected(SipText.Message(startLine, SipText.RequestHeaders), status, reason);
         Assert.Null(m);
+    }
+
+    // Refused, but with its method and headers read: the transaction layer answers it along its top Via.
+    private static void AssertAnswerable(string startLine, int status, string reason)
+    {
+        SipMessage? m = SipText.ParseRejected(SipText.Message(startLine, SipText.RequestHeaders), status, reason);
+        Assert.NotNull(m);
+        Assert.True(m.IsRequest);
+        Assert.Equal("OPTIONS", m.Method);
+        Assert.NotNull(m.TopViaForAnswer);
+        Assert.False(string.IsNullOrEmpty(m.CallId));
     }
 
     [Fact]
@@ -44,16 +56,40 @@ public sealed class SipParserStartLineRejectionTests
     }
 
     [Theory]
-    [InlineData("OPTIONS  sip:bob@example.com SIP/2.0")]
     [InlineData(" OPTIONS sip:bob@example.com SIP/2.0")]
-    [InlineData("OPTIONS sip:bob@example.com")]
     [InlineData("OPTIONS")]
-    [InlineData("OPTIONS sip:bob@example.com\tSIP/2.0")]
-    public void MalformedRequestLine(string startLine)
+    public void RequestLineWithoutAMethodToken(string startLine)
     {
         AssertRejected(startLine, 400, "Malformed Request Line");
     }
 
+    [Theory]
+    [InlineData("OPTIONS sip:bob@example.com")]
+    [InlineData("OPTIONS sip:bob@example.com\tSIP/2.0")]
+    public void MalformedRequestLine(string startLine)
+    {
+        AssertAnswerable(startLine, 400, "Malformed Request Line");
+    }
+
+    [Theory]
+    [InlineData("OPTIONS  sip:bob@example.com SIP/2.0")]
+    [InlineData("OPTIONS sip:bob@example.com  SIP/2.0")]
+    [InlineData("OPTIONS sip:bob@example.com SIP/2.0 ")]
+    [InlineData("OPTIONS sip:bob@example.com SIP/2.0  ")]
+    public void ExtraSpacesInRequestLine(string startLine)
+    {
+        // RFC 4475 §3.1.2.9 (lwsstart) and §3.1.2.10 (trws).
+        AssertAnswerable(startLine, 400, "Extra Spaces In Request Line");
+    }
+
+    [Theory]
+    [InlineData("OPTIONS sip:bob@example.com; lr SIP/2.0")]
+    [InlineData("OPTIONS sip:bob @example.com SIP/2.0")]
+    public void WhiteSpaceInRequestUri(string startLine)
+    {
+        // RFC 4475 §3.1.2.8 (lwsruri).
+        AssertAnswerable(startLine, 400, "White Space In Request-URI");
+    }
     [Theory]
     [InlineData("OPTIONS\tsip:bob@example.com SIP/2.0")]
     [InlineData("OPT@ONS sip:bob@example.com SIP/2.0")]
@@ -67,29 +103,33 @@ public sealed class SipParserStartLineRejectionTests
     [Theory]
     [InlineData("OPTIONS bob@example.com SIP/2.0")]
     [InlineData("OPTIONS :bob@example.com SIP/2.0")]
+    [InlineData("OPTIONS <sip:bob@example.com> SIP/2.0")]
+    [InlineData("OPTIONS 1sip:bob@example.com SIP/2.0")]
+    [InlineData("OPTIONS sip: SIP/2.0")]
     public void RequestUriWithoutScheme(string startLine)
     {
-        AssertRejected(startLine, 400, "Malformed Request-URI");
+        AssertAnswerable(startLine, 400, "Malformed Request-URI");
     }
 
     [Theory]
     [InlineData("OPTIONS sip:bob@example.com SIP/3.0")]
     [InlineData("OPTIONS sip:bob@example.com SIP/1.0")]
     [InlineData("OPTIONS sip:bob@example.com sip/2.1")]
+    [InlineData("OPTIONS sip:bob@example.com SIP/7.0")]
     public void OtherSipVersion_Is505(string startLine)
     {
-        AssertRejected(startLine, 505, "Version Not Supported");
+        AssertAnswerable(startLine, 505, "Version Not Supported");
     }
 
     [Theory]
     [InlineData("OPTIONS sip:bob@example.com HTTP/1.1")]
     [InlineData("OPTIONS sip:bob@example.com SIP/")]
-    [InlineData("OPTIONS sip:bob@example.com SIP/2.0 ")]
     [InlineData("OPTIONS sip:bob@example.com SIP/2.0 extra")]
     [InlineData("OPTIONS sip:bob@example.com 2.0")]
+    [InlineData("OPTIONS sip:bob@example.com SIP/2.x")]
     public void GarbageVersion_Is400(string startLine)
     {
-        AssertRejected(startLine, 400, "Malformed SIP Version");
+        AssertAnswerable(startLine, 400, "Malformed SIP Version");
     }
 
     [Theory]
@@ -117,10 +157,15 @@ public sealed class SipParserStartLineRejectionTests
     [Theory]
     [InlineData("OPTIONS sip:bob@example.com\0 SIP/2.0")]
     [InlineData("OPTIONS sip:bob@exa\nmple.com SIP/2.0")]
-    [InlineData("SIP/2.0 200 O\u0007K")]
     [InlineData("OPTIONS sip:bob@example.com SIP/2.0\u007f")]
-    public void ControlCharacterInStartLine(string startLine)
+    public void ControlCharacterInRequestLine(string startLine)
     {
-        AssertRejected(startLine, 400, "Control Character In Start Line");
+        AssertAnswerable(startLine, 400, "Control Character In Start Line");
+    }
+
+    [Fact]
+    public void ControlCharacterInStatusLine()
+    {
+        AssertRejected("SIP/2.0 200 O\u0007K", 400, "Control Character In Start Line");
     }
 }

@@ -199,16 +199,38 @@ public sealed class ServerTransactionTests
 
     [Theory]
     [InlineData("Via: SIP/2.0/UDP 192.0.2.10:40000;branch=z9hG4bKtest1;rport\r\n", "")]
-    [InlineData("CSeq: 7 OPTIONS", "CSeq: seven OPTIONS")]
-    [InlineData("OPTIONS sip:alice@example.com SIP/2.0", "OPTIONS sip:alice@example.com SIP/9.9 extra")]
-    public void Unaddressable_requests_are_dropped_and_counted(string find, string replace)
+    [InlineData("Via: SIP/2.0/UDP 192.0.2.10:40000;branch=z9hG4bKtest1;rport", "Via: SIP/2.0/UDP ;branch=z9hG4bKtest1")]
+    [InlineData("Via: SIP/2.0/UDP 192.0.2.10:40000;branch=z9hG4bKtest1;rport", "Via: nothing at all")]
+    public void Requests_without_a_usable_via_are_dropped_and_counted(string find, string replace)
     {
         var h = new TransactionHarness();
         h.Receive(TransactionHarness.Request("OPTIONS").Replace(find, replace, StringComparison.Ordinal));
         Assert.Empty(h.Sent);
         Assert.Empty(h.Requests);
         Assert.Equal(1, h.Layer.Counters.Dropped);
+        Assert.Equal(1, h.Layer.Counters.MalformedDropped);
         Assert.Equal(1, h.Layer.Counters.ParseErrors);
+    }
+
+    [Theory]
+    [InlineData("CSeq: 7 OPTIONS", "CSeq: seven OPTIONS", 400, "Malformed CSeq")]
+    [InlineData("OPTIONS sip:alice@example.com SIP/2.0", "OPTIONS sip:alice@example.com SIP/9.9", 505, "Version Not Supported")]
+    [InlineData("OPTIONS sip:alice@example.com SIP/2.0", "OPTIONS sip:alice@example.com SIP/2.0 extra", 400, "Malformed SIP Version")]
+    [InlineData("Call-ID: ", "X-Was-Call-ID: ", 400, "Missing Call-ID Header")]
+    [InlineData("Via: SIP/2.0/UDP 192.0.2.10:40000;branch=z9hG4bKtest1;rport", "Via: SIP/2.0/UDP 192.0.2.10:40000;;,;rport", 400, "Malformed Via Header")]
+    public void Malformed_requests_with_a_usable_via_are_answered_with_what_they_have(string find, string replace, int status, string reason)
+    {
+        var h = new TransactionHarness();
+        h.Receive(TransactionHarness.Request("OPTIONS").Replace(find, replace, StringComparison.Ordinal));
+        Assert.Empty(h.Requests);
+        var response = Assert.Single(h.SentMessages);
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal(reason, response.ReasonPhrase);
+        // Sent where the Via says, the Via first in the answer, which copies only what the request had.
+        Assert.StartsWith("SIP/2.0/UDP 192.0.2.10:40000", response.GetFirst(HeaderId.Via), StringComparison.Ordinal);
+        Assert.Equal(replace.StartsWith("X-Was-Call-ID", StringComparison.Ordinal), !response.Has(HeaderId.CallId));
+        Assert.Equal(1, h.Layer.Counters.BadRequestsAnswered);
+        Assert.Equal(0, h.Layer.Counters.MalformedDropped);
     }
 
     [Fact]
