@@ -16,7 +16,8 @@
 #
 #   register <aor> <expires> [<contact>|*|-]
 #       -> RESPONSE register <code> contacts=<n>
-#   publish <aor> <content-type|-> <body-base64|-> <expires> [<etag>]
+#   publish <aor> <content-type|-> <body-base64|-> <expires> [<etag>|-] [<event>]
+#       (event: presence by default; dialog for RFC 4235 call state)
 #       -> RESPONSE publish <code> etag=<etag|-> expires=<n|-> reason=<reason>
 #   subscribe <watcher-aor> <presentity-aor> <expires> [<event>]
 #       -> RESPONSE subscribe <code> reason=<reason>
@@ -290,7 +291,7 @@ sub run_command {
     my ($cmd, @a) = split m{ +}, $line;
     my %handler = (
 	'register'      => [ \&cmd_register, 2, 3 ],
-	'publish'       => [ \&cmd_publish, 4, 5 ],
+	'publish'       => [ \&cmd_publish, 4, 6 ],
 	'subscribe'     => [ \&cmd_subscribe, 3, 4 ],
 	'refresh'       => [ \&cmd_refresh, 3, 3 ],
 	'notify-answer' => [ \&cmd_notify_answer, 1, 1 ],
@@ -334,8 +335,10 @@ sub cmd_register {
 }
 
 sub cmd_publish {
-    my ($name, $aor, $ctype, $body64, $expires, $etag) = @_;
+    my ($name, $aor, $ctype, $body64, $expires, $etag, $event) = @_;
     return emit("ERROR publish: bad expires '$expires'") if $expires !~ m{^\d+$};
+    $etag = undef if defined $etag && $etag eq '-';
+    $event ||= 'presence';
     my $body = $body64 eq '-' ? '' : decode_base64($body64);
     # RFC 3903: a refresh carries no body, and then no Content-Type either
     $ctype = undef if $ctype eq '-' || $body eq '';
@@ -354,7 +357,7 @@ sub cmd_publish {
 	    }),
 	    $body,
 	    uri => $aor,
-	    event => 'presence',
+	    event => $event,
 	    'content-type' => $ctype,
 	    expires => $expires,
 	    'sip-if-match' => $etag,

@@ -12,7 +12,8 @@ public sealed record Publication(
     string ContentType,
     byte[] Body,
     PublishedState State,
-    DateTimeOffset PublishedAt)
+    DateTimeOffset PublishedAt,
+    string Event = EventPackage.Presence)
 {
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 

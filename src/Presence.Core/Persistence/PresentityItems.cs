@@ -48,7 +48,7 @@ public static class PresentityItems
     /// <summary>A publication is stored as its document, not as what we read from it: read again on load, so a
     /// better reader later applies to stored state too.</summary>
     public static byte[] Serialize(Publication publication) => JsonSerializer.SerializeToUtf8Bytes(
-        new StoredPublication(publication.EntityTag, publication.ExpiresAt, publication.ContentType, publication.Body, publication.PublishedAt),
+        new StoredPublication(publication.EntityTag, publication.ExpiresAt, publication.ContentType, publication.Body, publication.PublishedAt, publication.Event),
         ItemJson.Default.StoredPublication);
 
     public static byte[] Serialize(long cseqFloor) => System.Text.Encoding.ASCII.GetBytes(cseqFloor.ToString(System.Globalization.CultureInfo.InvariantCulture));
@@ -71,14 +71,17 @@ public static class PresentityItems
         var stored = JsonSerializer.Deserialize(payload, ItemJson.Default.StoredPublication);
         if (stored is null || !PresenceDocumentReader.TryRead(stored.ContentType, stored.Body, out var state, out _))
             return null;
-        return new Publication(stored.EntityTag, stored.ExpiresAt, stored.ContentType, stored.Body, state!, stored.PublishedAt);
+        // Rows written before the dialog package have no event: they are presence.
+        return new Publication(stored.EntityTag, stored.ExpiresAt, stored.ContentType, stored.Body, state!, stored.PublishedAt,
+            stored.Event ?? EventPackage.Presence);
     }
 }
 
 /// <summary>The document last sent to watchers, so a restart can tell whether they must hear of a change.</summary>
 public sealed record StoredComposite(ExtendedStatus Status, string? Note, byte[] Document);
 
-internal sealed record StoredPublication(string EntityTag, DateTimeOffset ExpiresAt, string ContentType, byte[] Body, DateTimeOffset PublishedAt);
+internal sealed record StoredPublication(
+    string EntityTag, DateTimeOffset ExpiresAt, string ContentType, byte[] Body, DateTimeOffset PublishedAt, string? Event = null);
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, UseStringEnumConverter = true)]
 [JsonSerializable(typeof(Binding))]

@@ -11,7 +11,9 @@ public sealed record RegisterRequest(
     IReadOnlyList<ContactRequest> Contacts, bool Wildcard, int? Expires, string CallId, long CSeq, string? Flow);
 
 /// <summary>A PUBLISH of event state (RFC 3903 §4): initial, refresh, modify or remove, told apart by If-Match and body.</summary>
-public sealed record PublishRequest(string? IfMatch, int? Expires, string? ContentType, byte[]? Body);
+/// <param name="Event">The event package the PUBLISH is for (RFC 3903 §4.1): "presence", or "dialog" (RFC 4235) for the
+/// call state a phone or a proxy publishes. Entity-tags name state within one package.</param>
+public sealed record PublishRequest(string? IfMatch, int? Expires, string? ContentType, byte[]? Body, string Event = EventPackage.Presence);
 
 /// <summary>A SUBSCRIBE to this user's presence (RFC 6665 §4.2.1, RFC 3856) or to its watcher information (RFC 3857).
 /// A notifier tag marks an in-dialog refresh; <see cref="AcceptsDocument"/> says the watcher takes the package's format;

@@ -9,6 +9,9 @@ public sealed partial class Presentity
     /// <summary>The media types a PUBLISH may carry (RFC 3903 §6 step 2: others get 415 with Accept).</summary>
     public static IReadOnlyList<string> PublishAccept { get; } = ["application/pidf+xml", "application/dialog-info+xml"];
 
+    /// <summary>What a PUBLISH for the dialog package may carry (RFC 4235 §4.2).</summary>
+    public static IReadOnlyList<string> DialogPublishAccept { get; } = ["application/dialog-info+xml"];
+
     /// <summary>PUBLISH (RFC 3903 §6): initial, refresh (If-Match, no body), modify (If-Match and body), remove (Expires 0).</summary>
     public PresenceOutcome Publish(PublishRequest request, DateTimeOffset now)
     {
@@ -25,7 +28,10 @@ public sealed partial class Presentity
         {
             string contentType = request.ContentType ?? string.Empty;
             if (!PresenceDocumentReader.IsSupported(contentType))
-                return new PresenceOutcome(415) { Accept = PublishAccept };
+                return new PresenceOutcome(415) { Accept = request.Event == EventPackage.Dialog ? DialogPublishAccept : PublishAccept };
+            // Event: dialog carries dialog-info only (a PIDF document there is another package's state).
+            if (request.Event == EventPackage.Dialog && !DialogPublishAccept.Contains(contentType, StringComparer.OrdinalIgnoreCase))
+                return new PresenceOutcome(415) { Accept = DialogPublishAccept };
             if (!PresenceDocumentReader.TryRead(contentType, request.Body, out state, out string error))
                 return new PresenceOutcome(400, "Bad Presence Document: " + error);
             if (state!.AlternativeContacts.Count > _options.MaxAlternativeContacts)
@@ -44,14 +50,14 @@ public sealed partial class Presentity
                 return new PresenceOutcome(400, "Initial PUBLISH With Expires 0");
             if (_publications.Count >= _options.MaxPublications)
                 return new PresenceOutcome(403, $"At Most {_options.MaxPublications} Publications");
-            var created = new Publication(NewEntityTag(), now.AddSeconds(expires), request.ContentType!, request.Body!, state!, now);
+            var created = new Publication(NewEntityTag(), now.AddSeconds(expires), request.ContentType!, request.Body!, state!, now, request.Event);
             StorePublication(created);
             Recompute(now, "publish");
             return new PresenceOutcome(200) { EntityTag = created.EntityTag, Expires = expires };
         }
 
-        // §6 step 3: SIP-If-Match must name live state, else 412.
-        if (!_publications.TryGetValue(request.IfMatch, out var existing))
+        // §6 step 3: SIP-If-Match must name live state of this event package, else 412.
+        if (!_publications.TryGetValue(request.IfMatch, out var existing) || existing.Event != request.Event)
             return new PresenceOutcome(412);
         _publications.Remove(existing.EntityTag);
         Changes.Delete(PresentityItems.PublicationKind, existing.EntityTag);
@@ -62,7 +68,7 @@ public sealed partial class Presentity
         }
         // Refresh keeps the document, modify replaces it; either way the state gets a new entity-tag (§6 step 8).
         var updated = hasBody
-            ? new Publication(NewEntityTag(), now.AddSeconds(expires), request.ContentType!, request.Body!, state!, now)
+            ? new Publication(NewEntityTag(), now.AddSeconds(expires), request.ContentType!, request.Body!, state!, now, request.Event)
             : existing with { EntityTag = NewEntityTag(), ExpiresAt = now.AddSeconds(expires) };
         StorePublication(updated);
         Recompute(now, "publish");

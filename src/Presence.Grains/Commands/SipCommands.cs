@@ -34,12 +34,13 @@ public sealed record PublishCommand(
     [property: Id(0)] string? IfMatch,
     [property: Id(1)] int? Expires,
     [property: Id(2)] string? ContentType,
-    [property: Id(3)] byte[]? Body) : PresenceCommand
+    [property: Id(3)] byte[]? Body,
+    [property: Id(4)] string? Event = null) : PresenceCommand
 {
     public override string Name => "publish";
 
     public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) =>
-        presentity.Publish(new PublishRequest(IfMatch, Expires, ContentType, Body), now);
+        presentity.Publish(new PublishRequest(IfMatch, Expires, ContentType, Body, Event ?? EventPackage.Presence), now);
 }
 
 /// <summary>

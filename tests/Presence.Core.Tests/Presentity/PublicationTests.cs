@@ -1,4 +1,6 @@
 using Presence.Core.Documents;
+using Presence.Core.Model;
+using Presence.Core.Presentity;
 
 namespace Presence.Core.Tests.Presentity;
 
@@ -87,5 +89,46 @@ public sealed class PublicationTests
         var changes = h.Take();
         Assert.Equal("available", PresentityHarness.ExtendedOf(Assert.Single(changes.Notifies)));
         Assert.Single(h.User.Publications);
+    }
+
+    [Fact]
+    public void Event_dialog_carries_dialog_info_which_drives_ringing_and_busy_and_its_entity_tags_are_its_own()
+    {
+        var h = new PresentityHarness();
+        h.Register();
+        var ringing = h.User.Publish(new PublishRequest(null, 600, Pidf.DialogInfo, Pidf.Dialog("early"), EventPackage.Dialog), h.Now);
+        Assert.Equal(200, ringing.StatusCode);
+        Assert.Equal(ExtendedStatus.Ringing, h.Status);
+        var busy = h.User.Publish(new PublishRequest(ringing.EntityTag, 600, Pidf.DialogInfo, Pidf.Dialog("confirmed"), EventPackage.Dialog), h.Now);
+        Assert.Equal(200, busy.StatusCode);
+        Assert.Equal(ExtendedStatus.Busy, h.Status);
+
+        // A dialog publication's entity-tag names nothing in the presence package, and the other way round (RFC 3903 §4.1).
+        Assert.Equal(412, h.Publish(null, ifMatch: busy.EntityTag, expires: 0).StatusCode);
+        var presence = h.Publish(Pidf.Basic("open"));
+        Assert.Equal(412, h.User.Publish(new PublishRequest(presence.EntityTag, 0, null, null, EventPackage.Dialog), h.Now).StatusCode);
+
+        // A PIDF document is not the dialog package's: 415 with the one type it takes.
+        var pidf = h.User.Publish(new PublishRequest(null, 600, Pidf.ContentType, Pidf.Basic("open"), EventPackage.Dialog), h.Now);
+        Assert.Equal(415, pidf.StatusCode);
+        Assert.Equal(["application/dialog-info+xml"], pidf.Accept);
+
+        // Removed, the call state goes; the stored row keeps its package across a reload.
+        Assert.Equal(200, h.User.Publish(new PublishRequest(busy.EntityTag, 0, null, null, EventPackage.Dialog), h.Now).StatusCode);
+        Assert.Equal(ExtendedStatus.Available, h.Status);
+    }
+
+    [Fact]
+    public void A_dialog_publication_is_stored_with_its_package_and_one_written_before_packages_were_kept_is_presence()
+    {
+        var h = new PresentityHarness();
+        h.User.Publish(new PublishRequest(null, 600, Pidf.DialogInfo, Pidf.Dialog("early"), EventPackage.Dialog), h.Now);
+        var stored = h.Take().Upserts.Single(u => u.Kind == Presence.Core.Persistence.PresentityItems.PublicationKind);
+        var reloaded = Presence.Core.Persistence.PresentityItems.ReadPublication(stored.Payload)!;
+        Assert.Equal(EventPackage.Dialog, reloaded.Event);
+
+        string old = "{\"entityTag\":\"e1\",\"expiresAt\":\"2030-01-01T00:00:00+00:00\",\"contentType\":\"application/pidf+xml\","
+            + "\"body\":\"" + Convert.ToBase64String(Pidf.Basic("open")) + "\",\"publishedAt\":\"2026-01-01T00:00:00+00:00\"}";
+        Assert.Equal(EventPackage.Presence, Presence.Core.Persistence.PresentityItems.ReadPublication(System.Text.Encoding.UTF8.GetBytes(old))!.Event);
     }
 }

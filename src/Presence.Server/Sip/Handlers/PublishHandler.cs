@@ -1,4 +1,5 @@
 using System.Globalization;
+using Presence.Core.Model;
 using Presence.Grains.Commands;
 using Presence.Server.Accounts;
 using Presence.Server.Presence;
@@ -15,7 +16,8 @@ public sealed class PublishHandler(PresenceDirectory directory, SipAuthorizer au
     public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
     {
         SipMessage request = transaction.Request;
-        if (!await EventPackages.AcceptOrRejectAsync(transaction).ConfigureAwait(false))
+        // Presence, and the dialog package's call state (RFC 4235), which feeds ringing and busy.
+        if (!await EventPackages.AcceptOrRejectAsync(transaction, dialogToo: true).ConfigureAwait(false))
             return;
         if (await AorResolver.ToUserOrRejectAsync(transaction).ConfigureAwait(false) is not { } aor)
             return;
@@ -29,7 +31,8 @@ public sealed class PublishHandler(PresenceDirectory directory, SipAuthorizer au
         }
         var publish = new PublishCommand(
             request.GetFirst(HeaderId.SipIfMatch)?.Trim(), request.GetExpires(), contentType,
-            request.Body.Length > 0 ? request.Body.ToArray() : null);
+            request.Body.Length > 0 ? request.Body.ToArray() : null,
+            EventPackages.IsDialog(request) ? EventPackage.Dialog : EventPackage.Presence);
         PresenceAnswer outcome = await directory.ExecuteAsync(aor, publish).ConfigureAwait(false);
 
         var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);

@@ -1,0 +1,50 @@
+using Presence.Server.Tests.Infrastructure;
+
+namespace Presence.Server.Tests;
+
+/// <summary>
+/// PUBLISH with <c>Event: dialog</c> (RFC 4235 call state, RFC 3903), as phones and Kamailio's pua_dialoginfo send it,
+/// driven by Perl Net::SIP with authentication on: its state drives ringing and busy in the presence document, its
+/// entity-tags are the dialog package's own, and a PIDF document there is refused.
+/// </summary>
+public sealed class DialogPublishTests
+{
+    private const string Alice = "sip:alice@example.com";
+    private const string Bob = "sip:bob@example.com";
+
+    private static string DialogInfo(string state, int version) => PerlSipClient.Base64(
+        $"<?xml version=\"1.0\"?><dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"{version}\" state=\"full\" entity=\"{Alice}\">"
+        + $"<dialog id=\"call-1\" call-id=\"c1@192.0.2.7\" direction=\"recipient\"><state>{state}</state></dialog></dialog-info>");
+
+    [Fact]
+    public async Task A_dialog_publication_makes_alice_ringing_then_busy_then_available_for_a_presence_watcher()
+    {
+        await using var server = await ServerProcess.StartAsync(auth: true);
+        await server.ProvisionAsync("alice@example.com", "alice-secret");
+        await server.ProvisionAsync("bob@example.com", "bob-secret");
+        await using var alice = await PerlSipClient.StartAsync(server.Port);
+        await using var bob = await PerlSipClient.StartAsync(server.Port);
+        await alice.SendAsync($"auth {Alice} alice alice-secret");
+        await bob.SendAsync($"auth {Bob} bob bob-secret");
+        Assert.Equal(200, (await alice.SendAsync($"register {Alice} 600")).Code);
+        Assert.Equal(200, (await bob.SendAsync($"subscribe {Bob} {Alice} 600")).Code);
+        Assert.Equal("available", (await bob.NextNotifyAsync()).Extended);
+
+        var early = await alice.SendAsync($"publish {Alice} application/dialog-info+xml {DialogInfo("early", 0)} 600 - dialog");
+        Assert.Equal(200, early.Code);
+        Assert.Equal("ringing", (await bob.NextNotifyAsync()).Extended);
+        var confirmed = await alice.SendAsync($"publish {Alice} application/dialog-info+xml {DialogInfo("confirmed", 1)} 600 {early["etag"]} dialog");
+        Assert.Equal(200, confirmed.Code);
+        Assert.Equal("busy", (await bob.NextNotifyAsync()).Extended);
+
+        // The entity-tag is the dialog package's: under presence it names nothing (412); a PIDF document is not dialog
+        // state (415).
+        Assert.Equal(412, (await alice.SendAsync($"publish {Alice} - - 600 {confirmed["etag"]}")).Code);
+        string pidf = PerlSipClient.Base64($"<presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"{Alice}\"><tuple id=\"a\"><status><basic>open</basic></status></tuple></presence>");
+        Assert.Equal(415, (await alice.SendAsync($"publish {Alice} application/pidf+xml {pidf} 600 - dialog")).Code);
+
+        // The call ends: the publication is removed and alice is available again.
+        Assert.Equal(200, (await alice.SendAsync($"publish {Alice} - - 0 {confirmed["etag"]} dialog")).Code);
+        Assert.Equal("available", (await bob.NextNotifyAsync()).Extended);
+    }
+}
