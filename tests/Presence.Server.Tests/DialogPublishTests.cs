@@ -47,4 +47,38 @@ public sealed class DialogPublishTests
         Assert.Equal(200, (await alice.SendAsync($"publish {Alice} - - 0 {confirmed["etag"]} dialog")).Code);
         Assert.Equal("available", (await bob.NextNotifyAsync()).Extended);
     }
+
+    [Fact]
+    public async Task A_busy_lamp_field_subscribes_to_the_dialog_package_and_sees_ringing_confirmed_and_idle()
+    {
+        await using var server = await ServerProcess.StartAsync(auth: true);
+        await server.ProvisionAsync("alice@example.com", "alice-secret");
+        await server.ProvisionAsync("bob@example.com", "bob-secret");
+        await using var alice = await PerlSipClient.StartAsync(server.Port);
+        await using var blf = await PerlSipClient.StartAsync(server.Port);
+        await alice.SendAsync($"auth {Alice} alice alice-secret");
+        await blf.SendAsync($"auth {Bob} bob bob-secret");
+
+        // Event: dialog, Accept: application/dialog-info+xml: 200 and the full state at once, version 0, no call.
+        Assert.Equal(200, (await blf.SendAsync($"subscribe {Bob} {Alice} 600 dialog")).Code);
+        var idle = await blf.NextNotifyAsync();
+        Assert.StartsWith("active", idle.State, StringComparison.Ordinal);
+        Assert.Equal(("none", "0"), (idle.Dialogs, idle.Version));
+
+        var early = await alice.SendAsync($"publish {Alice} application/dialog-info+xml {DialogInfo("early", 0)} 600 - dialog");
+        var ringing = await blf.NextNotifyAsync();
+        Assert.Equal(("early", "1"), (ringing.Dialogs, ringing.Version));
+        var confirmed = await alice.SendAsync($"publish {Alice} application/dialog-info+xml {DialogInfo("confirmed", 1)} 600 {early["etag"]} dialog");
+        var inCall = await blf.NextNotifyAsync();
+        Assert.Equal(("confirmed", "2"), (inCall.Dialogs, inCall.Version));
+
+        // A presence change is not a dialog change: the lamp hears nothing of alice's registration.
+        Assert.Equal(200, (await alice.SendAsync($"register {Alice} 600")).Code);
+        Assert.True(await blf.NoNotifyWithinAsync(TimeSpan.FromMilliseconds(500)));
+
+        Assert.Equal(200, (await alice.SendAsync($"publish {Alice} - - 0 {confirmed["etag"]} dialog")).Code);
+        var hungUp = await blf.NextNotifyAsync();
+        Assert.Equal(("none", "3"), (hungUp.Dialogs, hungUp.Version));
+        Assert.True(hungUp.CSeq > inCall.CSeq);
+    }
 }

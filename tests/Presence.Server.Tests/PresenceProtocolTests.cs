@@ -119,7 +119,7 @@ public sealed class PresenceProtocolTests
 
         var unknownEvent = await bob.SubscribeAsync(alice.Aor, @event: "weather");
         Assert.Equal(489, unknownEvent.StatusCode);
-        Assert.Equal("presence, presence.winfo", unknownEvent.GetFirst(HeaderId.AllowEvents));
+        Assert.Equal("presence, presence.winfo, dialog", unknownEvent.GetFirst(HeaderId.AllowEvents));
         Assert.Equal(489, (await alice.PublishAsync(Pidf, Document(string.Empty), @event: "weather")).StatusCode);
         // The dialog package takes dialog-info only (RFC 4235): a PIDF document there is 415.
         Assert.Equal(415, (await alice.PublishAsync(Pidf, Document(string.Empty), @event: "dialog")).StatusCode);

@@ -20,7 +20,7 @@ public sealed class ServerProcessTests(ServerFixture fixture)
         Assert.True(code == 0, output);
         Assert.Contains("SIP/2.0 200 OK", output);
         Assert.Contains("Allow: OPTIONS", output);
-        Assert.Contains("Allow-Events: presence, presence.winfo", output);
+        Assert.Contains("Allow-Events: presence, presence.winfo, dialog", output);
     }
 
     [Fact]
@@ -39,7 +39,7 @@ public sealed class ServerProcessTests(ServerFixture fixture)
         Assert.NotNull(response);
         Assert.Equal(200, response.StatusCode);
         Assert.Equal("OPTIONS, ACK, CANCEL, REGISTER, PUBLISH, SUBSCRIBE, INVITE, MESSAGE", response.GetFirst(HeaderId.Allow));
-        Assert.Equal("presence, presence.winfo", response.GetFirst(HeaderId.AllowEvents));
+        Assert.Equal("presence, presence.winfo, dialog", response.GetFirst(HeaderId.AllowEvents));
         Assert.Equal("application/pidf+xml, application/dialog-info+xml", response.GetFirst(HeaderId.Accept));
         Assert.Equal(client.LocalPort, response.TopVia!.Rport);
         Assert.Equal("127.0.0.1", response.TopVia.Received);

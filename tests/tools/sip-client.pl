@@ -39,6 +39,7 @@
 # changed by notify-answer) and reported as
 #   NOTIFY <presentity-aor> cseq=<n> state=<Subscription-State> extended=<x|->
 #          basic=<open|closed|-> note=<base64|-> callid=<Call-ID>
+#          dialogs=<state,state...|none|-> version=<n|->  (dialog-info bodies)
 #
 # Commands are executed one after the other: the next command starts once the
 # previous one has printed its RESPONSE line. A request without a final
@@ -369,8 +370,8 @@ sub cmd_subscribe {
     my ($name, $watcher, $presentity, $expires, $event) = @_;
     return emit("ERROR subscribe: bad expires '$expires'") if $expires !~ m{^\d+$};
     $event ||= 'presence';
-    my $accept = $event eq 'presence.winfo'
-	? 'application/watcherinfo+xml' : 'application/pidf+xml';
+    my $accept = $event eq 'presence.winfo' ? 'application/watcherinfo+xml'
+	: $event eq 'dialog' ? 'application/dialog-info+xml' : 'application/pidf+xml';
     my $contact = local_contact($watcher);
     start_request($name, sub {
 	my $cmd = shift;
@@ -543,6 +544,18 @@ sub on_new_request {
     $ep->new_response($ctx, $response, $leg, $from);
 }
 
+# RFC 4235: the states of the dialogs of a dialog-info body, comma-separated in
+# document order ("none" for a document without dialogs), and its version;
+# "-" for both when the body is something else.
+sub parse_dialog_info {
+    my ($ctype, $body) = @_;
+    return ('-', '-') if !defined $ctype || $ctype !~ m{^\s*application/dialog-info\+xml}i
+	|| !defined $body || $body eq '';
+    my ($version) = $body =~ m{<dialog-info\b[^>]*\bversion="(\d+)"};
+    my @states = $body =~ m{<state\b[^>]*>\s*([a-z]+)\s*</state>}g;
+    return (@states ? join(',', @states) : 'none', $version // '-');
+}
+
 sub on_notify {
     my ($ctx, $request, $leg, $from) = @_;
     my $callid = $request->callid;
@@ -592,10 +605,12 @@ sub on_notify {
     my $state = $request->get_header('subscription-state');
     $state = defined $state ? $state =~ s{\s+}{}gr : '-';
     $state = '-' if $state eq '';
-    my ($extended, $basic, $note) = parse_pidf($request->get_header('content-type'),
-	scalar(($request->as_parts)[3]));
+    my $body = scalar(($request->as_parts)[3]);
+    my ($extended, $basic, $note) = parse_pidf($request->get_header('content-type'), $body);
+    my ($dialogs, $version) = parse_dialog_info($request->get_header('content-type'), $body);
     emit("NOTIFY $sub->{presentity} cseq=$cseq state=$state"
-	. " extended=$extended basic=$basic note=$note callid=$callid");
+	. " extended=$extended basic=$basic note=$note callid=$callid"
+	. " dialogs=$dialogs version=$version");
 }
 
 ###########################################################################

@@ -12,11 +12,20 @@ namespace Presence.Core.Documents;
 /// </remarks>
 internal sealed class DialogInfoParser : DocumentWalker<DialogInfoParser.Scope>
 {
-    internal enum Scope : byte { Root, Dialog, Other }
+    internal enum Scope : byte { Root, Dialog, Remote, Other }
 
     private string? _direction;
     private bool _ringing;
     private bool _busy;
+    // The dialogs as read, for the dialog package's NOTIFYs; filled in as their children come.
+    private readonly List<DialogBuilder> _dialogs = [];
+
+    private sealed class DialogBuilder
+    {
+        public required string Id;
+        public string? CallId, LocalTag, RemoteTag, Direction, RemoteIdentity;
+        public string State = "trying";
+    }
 
     private DialogInfoParser(XmlReader reader)
         : base(reader)
@@ -35,7 +44,11 @@ internal sealed class DialogInfoParser : DocumentWalker<DialogInfoParser.Scope>
         // Ringing wins: an incoming call waiting for an answer is what a watcher (a receptionist) must see,
         // even while another call is going on.
         CallActivity call = parser._ringing ? CallActivity.Ringing : parser._busy ? CallActivity.Busy : CallActivity.None;
-        state = new PublishedState { Call = call };
+        state = new PublishedState
+        {
+            Call = call,
+            Dialogs = [.. parser._dialogs.Select(d => new DialogEntry(d.Id, d.CallId, d.LocalTag, d.RemoteTag, d.Direction, d.State, d.RemoteIdentity))],
+        };
         return true;
     }
 
@@ -47,16 +60,36 @@ internal sealed class DialogInfoParser : DocumentWalker<DialogInfoParser.Scope>
         {
             // RFC 4235 §4.1.1: direction is "initiator" or "recipient"; it is optional.
             _direction = Reader.GetAttribute("direction")?.Trim();
+            _dialogs.Add(new DialogBuilder
+            {
+                // RFC 4235 §4.1.1 makes id mandatory; one without it still counts, under a made-up id.
+                Id = Reader.GetAttribute("id")?.Trim() is { Length: > 0 } id ? id : "dialog-" + (_dialogs.Count + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                CallId = Reader.GetAttribute("call-id")?.Trim(),
+                LocalTag = Reader.GetAttribute("local-tag")?.Trim(),
+                RemoteTag = Reader.GetAttribute("remote-tag")?.Trim(),
+                Direction = _direction is "initiator" or "recipient" ? _direction : null,
+            });
             return Enter(Scope.Dialog);
         }
         if (parent == Scope.Dialog && Reader.LocalName == "state")
             return ReadState(ReadTrimmedText());
+        if (parent == Scope.Dialog && Reader.LocalName == "remote")
+            return Enter(Scope.Remote);
+        if (parent == Scope.Remote && Reader.LocalName == "identity")
+        {
+            string identity = ReadTrimmedText();
+            if (identity.Length > 0 && UriText.IsPlausible(identity))
+                _dialogs[^1].RemoteIdentity = identity;
+            return Step.Consumed;
+        }
         return Enter(Scope.Other);
     }
 
     /// <summary>RFC 4235 §3.7.1: trying, proceeding and early precede the answer; confirmed is an established dialog.</summary>
     private Step ReadState(string state)
     {
+        if (_dialogs.Count > 0 && state is "trying" or "proceeding" or "early" or "confirmed" or "terminated")
+            _dialogs[^1].State = state;
         switch (state)
         {
             case "trying":

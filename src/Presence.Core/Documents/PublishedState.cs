@@ -33,6 +33,9 @@ public sealed record PublishedState
     /// <summary>The project's &lt;po:voicemail&gt; URI.</summary>
     public string? VoicemailUri { get; init; }
 
+    /// <summary>The dialogs of a dialog-info document, in document order (none for PIDF).</summary>
+    public IReadOnlyList<DialogEntry> Dialogs { get; init; } = [];
+
     /// <summary>From dialog-info states, or RPID on-the-phone in a PIDF document.</summary>
     public CallActivity Call { get; init; }
 

@@ -36,7 +36,15 @@ public sealed record Subscription(
     /// <summary>RFC 3857: watcher information about presence subscriptions, for the user itself.</summary>
     public const string WatcherInfoPackage = "presence.winfo";
 
+    /// <summary>RFC 4235: the user's dialogs (call state), what busy-lamp fields subscribe to.</summary>
+    public const string DialogPackage = "dialog";
+
     public bool IsWatcherInfo => Package == WatcherInfoPackage;
+
+    public bool IsDialog => Package == DialogPackage;
+
+    /// <summary>A watcher of the user's presence document (not of its watchers, not of its dialogs).</summary>
+    public bool IsPresence => Package == PresencePackage;
 
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 

@@ -38,7 +38,7 @@ public sealed partial class Presentity
         return new PresenceOutcome(200);
     }
 
-    // Applies the current rules to every existing presence subscription.
+    // Applies the current rules to every existing presence and dialog subscription (the same rules decide both).
     private void Reconsider(DateTimeOffset now)
     {
         byte[] document = PidfWriter.Write(ToDocument(Composite(now)));
@@ -60,8 +60,9 @@ public sealed partial class Presentity
             _subscriptions[s.Id] = changed;
             Changes.Upsert(PresentityItems.SubscriptionKind, changed.Id, PresentityItems.Serialize(changed));
             NotifyState(changed, changed.SecondsLeft(now), document);
-            WatcherChanged(changed, changed.State == SubscriptionState.Pending ? "pending" : "active",
-                changed.State == SubscriptionState.Pending ? "subscribe" : "approved", now);
+            if (changed.IsPresence)
+                WatcherChanged(changed, changed.State == SubscriptionState.Pending ? "pending" : "active",
+                    changed.State == SubscriptionState.Pending ? "subscribe" : "approved", now);
         }
     }
 }

@@ -15,9 +15,10 @@ public sealed partial class Presentity
     {
         Expire(now);
         bool winfo = request.Package == Subscription.WatcherInfoPackage;
+        bool dialog = request.Package == Subscription.DialogPackage;
         // RFC 3856 §6.7 / RFC 6665 §4.2.1.1: a watcher that cannot take the package's format gets 406.
         if (!request.AcceptsDocument)
-            return new PresenceOutcome(406) { Accept = [winfo ? WatcherInfoWriter.ContentType : PidfWriter.ContentType] };
+            return new PresenceOutcome(406) { Accept = [ContentTypeOf(request.Package)] };
         // RFC 3857 §5.1: who watches a user is the user's own business.
         if (winfo && !string.Equals(request.WatcherAor, Aor, StringComparison.OrdinalIgnoreCase))
             return new PresenceOutcome(403, "Only The User May See Its Watchers");
@@ -56,9 +57,9 @@ public sealed partial class Presentity
             NotifyState(_subscriptions[tag], expires, document);
             // The first watcher's document is the first one sent: recorded, so that the next activation does not
             // take it for a change and tell every watcher again (a composite never computed had nothing recorded).
-            if (!winfo && _lastSent is null)
+            if (!winfo && !dialog && _lastSent is null)
                 RecordSent(composite, document);
-            if (!winfo)
+            if (!winfo && !dialog)
                 WatcherChanged(subscription, subscription.State == SubscriptionState.Pending ? "pending" : "active", "subscribe", now);
             return new PresenceOutcome(200) { NotifierTag = tag, Expires = expires };
         }
@@ -92,7 +93,7 @@ public sealed partial class Presentity
         _subscriptions.Remove(subscription.Id);
         _nextCSeq.Remove(subscription.Id);
         Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);
-        if (!subscription.IsWatcherInfo)
+        if (subscription.IsPresence)
             WatcherChanged(subscription, "terminated", "deactivated", now);
     }
 
@@ -104,7 +105,7 @@ public sealed partial class Presentity
         byte[] body = reason == "rejected" ? [] : DocumentFor(subscription, document ?? PidfWriter.Write(ToDocument(Composite(now))));
         Notify(subscription, "terminated;reason=" + reason, body, terminal: true, stored: false);
         _nextCSeq.Remove(subscription.Id);
-        if (!subscription.IsWatcherInfo)
+        if (subscription.IsPresence)
             WatcherChanged(subscription, "terminated", reason == "rejected" ? "rejected" : "timeout", now);
     }
 
@@ -120,13 +121,21 @@ public sealed partial class Presentity
     private byte[] DocumentFor(Subscription subscription, byte[] document) =>
         subscription.IsWatcherInfo ? WatcherInfoFull(subscription)
         : subscription.State == SubscriptionState.Pending ? []
+        // A politely blocked dialog watcher sees a user who is never in a call.
+        : subscription.IsDialog ? DialogDocument(subscription, subscription.Decision == WatcherAction.PoliteBlock ? [] : CurrentDialogs())
         : subscription.Decision == WatcherAction.PoliteBlock ? PidfWriter.WriteClosedOnly(Aor) : document;
+
+    private static string ContentTypeOf(string package) => package switch
+    {
+        Subscription.WatcherInfoPackage => WatcherInfoWriter.ContentType,
+        Subscription.DialogPackage => DialogInfoWriter.ContentType,
+        _ => PidfWriter.ContentType,
+    };
 
     private void Notify(Subscription subscription, string state, byte[] document, bool terminal, bool stored = true)
     {
         long cseq = NextCSeq(subscription, stored);
-        string contentType = document.Length == 0 ? string.Empty
-            : subscription.IsWatcherInfo ? WatcherInfoWriter.ContentType : PidfWriter.ContentType;
+        string contentType = document.Length == 0 ? string.Empty : ContentTypeOf(subscription.Package);
         Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, contentType, terminal));
     }
 

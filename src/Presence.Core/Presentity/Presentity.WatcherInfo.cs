@@ -34,7 +34,7 @@ public sealed partial class Presentity
     }
 
     private IEnumerable<WatcherEntry> CurrentWatchers() => _subscriptions.Values
-        .Where(s => !s.IsWatcherInfo)
+        .Where(s => s.IsPresence)
         .OrderBy(s => s.WatcherAor, StringComparer.Ordinal)
         .Select(s => new WatcherEntry(
             s.Id, s.WatcherUri, s.State == SubscriptionState.Pending ? "pending" : "active",

@@ -131,6 +131,8 @@ public sealed partial class Presentity
         }
         if (presentity._subscriptions.Count > 0)
             presentity.RaiseCSeqFloor(highest + CSeqBlock);
+        // What the dialog watchers last heard is what the stored publications say; what expired since is a change.
+        presentity._lastDialogs = DialogsKey(presentity.CurrentDialogs());
         presentity.Expire(now);
         // A user nobody has stored anything for stays without rows until something happens to it.
         bool unsent = presentity.HasUnsentNotifies;
@@ -217,6 +219,10 @@ public sealed partial class Presentity
     /// </summary>
     private bool Recompute(DateTimeOffset now, string cause, bool resend = false)
     {
+        // The dialog package's watchers hear of their own changes, whatever the presence document does.
+        bool dialogNotified = NotifyDialogWatchers(now, resend);
+        if (dialogNotified)
+            MarkUnsent(now);
         CompositePresence composite = Composite(now);
         byte[] document = PidfWriter.Write(ToDocument(composite));
         if (_lastSent is null || !_lastSent.Document.AsSpan().SequenceEqual(document))
@@ -228,14 +234,14 @@ public sealed partial class Presentity
         }
         else if (!resend)
         {
-            return false;
+            return dialogNotified;
         }
         // Politely blocked watchers always see the same closed document, so a change never reaches them.
-        var watchers = _subscriptions.Values.Where(s => s.State == SubscriptionState.Active && s.Decision == WatcherAction.Allow && !s.IsWatcherInfo).ToList();
+        var watchers = _subscriptions.Values.Where(s => s.State == SubscriptionState.Active && s.Decision == WatcherAction.Allow && s.IsPresence).ToList();
         foreach (var s in watchers)
             Notify(s, $"active;expires={s.SecondsLeft(now)}", document, terminal: false);
         if (watchers.Count == 0)
-            return false;
+            return dialogNotified;
         MarkUnsent(now);
         return true;
     }

@@ -128,6 +128,7 @@ public sealed class PresenceCapabilities(IServiceProvider services) : IHostedSer
             return Task.CompletedTask;
         capabilities.AddEventPackage("presence");
         capabilities.AddEventPackage("presence.winfo");
+        capabilities.AddEventPackage("dialog");
         capabilities.AddAccept("application/pidf+xml");
         capabilities.AddAccept("application/dialog-info+xml");
         return Task.CompletedTask;

@@ -133,16 +133,25 @@ public sealed class PerlSipClient : IAsyncDisposable
         }
     }
 
-    /// <summary>"NOTIFY sip:alice@example.com cseq=3 state=active;expires=597 extended=busy basic=open note=- callid=..."</summary>
+    /// <summary>"NOTIFY sip:alice@example.com cseq=3 state=active;expires=597 extended=busy basic=open note=- callid=...
+    /// dialogs=early version=1"; <see cref="Dialogs"/> and <see cref="Version"/> are "-" unless the body is dialog-info.</summary>
     public sealed record Notification(string Presentity, long CSeq, string State, string Extended, string Basic, string? Note, string CallId)
     {
+        public string Dialogs { get; init; } = "-";
+
+        public string Version { get; init; } = "-";
+
         public static Notification Parse(string line)
         {
             var fields = line.Split(' ').Skip(2).Select(w => w.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
             string note = fields["note"];
             return new Notification(
                 line.Split(' ')[1], long.Parse(fields["cseq"], System.Globalization.CultureInfo.InvariantCulture), fields["state"],
-                fields["extended"], fields["basic"], note == "-" ? null : Encoding.UTF8.GetString(Convert.FromBase64String(note)), fields["callid"]);
+                fields["extended"], fields["basic"], note == "-" ? null : Encoding.UTF8.GetString(Convert.FromBase64String(note)), fields["callid"])
+            {
+                Dialogs = fields.GetValueOrDefault("dialogs", "-"),
+                Version = fields.GetValueOrDefault("version", "-"),
+            };
         }
     }
 }

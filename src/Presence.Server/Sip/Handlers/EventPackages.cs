@@ -3,10 +3,11 @@ using Presence.Sip.Message;
 
 namespace Presence.Server.Sip.Handlers;
 
-/// <summary>The event packages this server serves (RFC 6665 §7.2): presence (RFC 3856).</summary>
+/// <summary>The event packages this server serves (RFC 6665 §7.2): presence (RFC 3856), its watcher information
+/// (RFC 3857) and the dialog package (RFC 4235).</summary>
 internal static class EventPackages
 {
-    public const string Allowed = "presence, presence.winfo";
+    public const string Allowed = "presence, presence.winfo, dialog";
 
     /// <summary>RFC 6665 §4.2.1 / RFC 3903 §6 step 2: an event package not served here is 489 with Allow-Events.
     /// Returns false after answering so.</summary>

@@ -11,7 +11,8 @@ using Presence.Sip.Transactions;
 
 namespace Presence.Server.Sip.Handlers;
 
-/// <summary>The presence notifier (RFC 6665 §4.2, RFC 3856 §6): SUBSCRIBE to the grain of the To user.</summary>
+/// <summary>The notifier (RFC 6665 §4.2) of presence (RFC 3856 §6), its watcher information (RFC 3857) and the dialog
+/// package (RFC 4235, busy-lamp fields): SUBSCRIBE to the grain of the To user.</summary>
 public sealed class SubscribeHandler(
     PresenceDirectory directory, LocalIdentity identity, SipAuthorizer authorizer, AccountDirectory accounts, NotifySender notifier,
     ClusterMembers members) : ISipRequestHandler
@@ -21,9 +22,10 @@ public sealed class SubscribeHandler(
     public async ValueTask HandleAsync(ServerTransaction transaction, CancellationToken cancellationToken)
     {
         SipMessage request = transaction.Request;
-        if (!await EventPackages.AcceptOrRejectAsync(transaction, watcherInfoToo: true).ConfigureAwait(false))
+        if (!await EventPackages.AcceptOrRejectAsync(transaction, watcherInfoToo: true, dialogToo: true).ConfigureAwait(false))
             return;
         bool winfo = EventPackages.IsWatcherInfo(request);
+        bool dialog = EventPackages.IsDialog(request);
         if (await AorResolver.ToUserOrRejectAsync(transaction).ConfigureAwait(false) is not { } aor)
             return;
         NameAddress? from = request.GetFrom();
@@ -62,8 +64,10 @@ public sealed class SubscribeHandler(
             contacts.Contacts[0].Uri.ToString(),
             [.. recordRoute.Select(r => r.ToString())],
             request.GetEvent()!.Id, request.GetExpires(),
-            Accepts(request, winfo ? "application/watcherinfo+xml" : "application/pidf+xml"), FlowToken.Format(transaction.Source),
-            winfo ? Subscription.WatcherInfoPackage : Subscription.PresencePackage, [.. watcherGroups], members.SelfEdge);
+            Accepts(request, winfo ? "application/watcherinfo+xml" : dialog ? "application/dialog-info+xml" : "application/pidf+xml"),
+            FlowToken.Format(transaction.Source),
+            winfo ? Subscription.WatcherInfoPackage : dialog ? Subscription.DialogPackage : Subscription.PresencePackage,
+            [.. watcherGroups], members.SelfEdge);
 
         // The grain hands this dialog's first NOTIFY over before it answers: it waits here until the 200 has gone.
         using (notifier.HoldDialog(request.CallId, watcherTag))
