@@ -143,6 +143,33 @@ public sealed class CompositeScenarioTests
     }
 
     [Fact]
+    public async Task The_contact_of_a_published_open_tuple_makes_an_unregistered_user_reachable_there_until_it_goes()
+    {
+        // Standard PIDF for "reach me here", no extension: the open tuple's <contact> (issue 13).
+        var (server, alice, bob, first) = await StartAsync();
+        Assert.Equal("unreachable", first.Extended);
+        string body = Base64(
+            "<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"sip:alice@example.com\">"
+            + "<tuple id=\"desk\"><status><basic>open</basic></status><contact priority=\"0.7\">sip:alice@desk.example.com</contact></tuple>"
+            + "<tuple id=\"me\"><status><basic>open</basic></status><contact>sip:alice@example.com</contact></tuple></presence>");
+        var published = await alice.SendAsync($"publish {Alice} application/pidf+xml {body} 600");
+        Assert.Equal(200, published.Code);
+        var reachable = await bob.NextNotifyAsync();
+        Assert.Equal(("available", "open"), (reachable.Extended, reachable.Basic));
+        // INVITE and MESSAGE go to it (and not to alice's own AOR, which her client also published).
+        var invite = await bob.SendAsync($"invite {Bob} {Alice}");
+        Assert.Equal(302, invite.Code);
+        Assert.Equal("sip:alice@desk.example.com", invite["contacts"]);
+        Assert.Equal(302, (await bob.SendAsync($"message {Bob} {Alice} {Base64("hello")}")).Code);
+
+        // The publication goes, and the contact with it.
+        Assert.Equal(200, (await alice.SendAsync($"publish {Alice} - - 0 {published["etag"]}")).Code);
+        Assert.Equal("unreachable", (await bob.NextNotifyAsync()).Extended);
+        Assert.Equal(480, (await bob.SendAsync($"invite {Bob} {Alice}")).Code);
+        await StopAsync(server, alice, bob);
+    }
+
+    [Fact]
     public async Task Unknown_event_is_489_and_unknown_entity_tag_is_412()
     {
         var (server, alice, bob, _) = await StartAsync();

@@ -103,6 +103,29 @@ public sealed class ServerProcessTests(ServerFixture fixture)
         Assert.Equal(200, second!.StatusCode);
     }
 
+    [Theory]
+    [InlineData("Call-ID: ", "X-Call-ID: ", 400, "Missing Call-ID Header")]
+    [InlineData("From: ", "X-From: ", 400, "Missing From Header")]
+    [InlineData("To: ", "X-To: ", 400, "Missing To Header")]
+    [InlineData("CSeq: 1 OPTIONS", "X-CSeq: 1 OPTIONS", 400, "Missing CSeq Header")]
+    [InlineData("OPTIONS sip:", "OPTIONS <sip:", 400, "Malformed Request-URI")]
+    [InlineData(" SIP/2.0\r\n", " SIP/3.0\r\n", 505, "Version Not Supported")]
+    [InlineData("OPTIONS sip:", "OPTIONS  sip:", 400, "Extra Spaces In Request Line")]
+    public async Task A_malformed_request_is_answered_naming_what_is_wrong_and_copying_what_it_has(string find, string replace, int status, string reason)
+    {
+        // Issue 13 / RFC 3261 §8.2, §21.4: answered whenever the top Via can carry the answer.
+        using var client = new RawSipClient();
+        string request = RawSipClient.Request("OPTIONS", $"sip:alice@127.0.0.1:{Server.Port}", client.LocalPort);
+        int at = request.IndexOf(find, StringComparison.Ordinal);
+        Assert.True(at >= 0, find);
+        request = request[..at] + replace + request[(at + find.Length)..];
+        var answer = (await client.SendUdpExpectingEchoAsync(EndPoint, request))?.Message;
+        Assert.NotNull(answer);
+        Assert.Equal((status, reason), (answer.StatusCode, answer.ReasonPhrase));
+        Assert.Equal(find != "Call-ID: ", answer.Has(HeaderId.CallId));
+        Assert.Equal(find != "From: ", answer.Has(HeaderId.From));
+    }
+
     [Fact]
     public async Task Unaddressable_garbage_is_dropped_and_the_server_keeps_serving()
     {
