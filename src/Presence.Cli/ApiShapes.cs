@@ -18,7 +18,10 @@ public sealed record PresenceView(
     IReadOnlyList<string>? Activities,
     DoNotDisturbView? DoNotDisturb,
     int Publications,
-    int Watchers);
+    int Watchers,
+    IReadOnlyList<DialogView>? Dialogs = null);
+
+public sealed record DialogView(string Id, string? CallId, string? Direction, string State, string? Remote);
 
 public sealed record ContactView(string Uri, double Priority, bool Registered);
 

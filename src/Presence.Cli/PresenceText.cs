@@ -29,6 +29,10 @@ public static class PresenceText
                 ? string.Join("\n", alternatives.Select(a => $"{a.Uri} (q={Number(a.Priority)})"))
                 : "none")
             .Add("voicemail", p.Voicemail ?? "none")
+            .Add("dialogs", p.Dialogs is { Count: > 0 } dialogs
+                ? string.Join("\n", dialogs.Select(d => $"{d.Id}: {d.State}"
+                    + (d.Direction is null && d.Remote is null ? string.Empty : $" ({string.Join(", ", new[] { d.Direction, d.Remote }.Where(x => x is not null))})")))
+                : "none")
             .Add("publications", p.Publications.ToString(CultureInfo.InvariantCulture))
             .Add("watchers", p.Watchers.ToString(CultureInfo.InvariantCulture))
             .WriteTo(output);

@@ -34,6 +34,28 @@ public sealed class HistoryAndWatcherTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Presence_get_shows_the_dialogs_a_phone_published()
+    {
+        await using var phone = new TestUserAgent(Server.Port, "dee", "dialogs.test");
+        const string dialogInfo = "<?xml version=\"1.0\"?><dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"0\" state=\"full\""
+            + " entity=\"sip:dee@dialogs.test\"><dialog id=\"d7\" call-id=\"c7@192.0.2.7\" direction=\"recipient\"><state>early</state>"
+            + "<remote><identity>sip:caller@example.com</identity></remote></dialog></dialog-info>";
+        Assert.Equal(200, (await phone.RegisterAsync()).StatusCode);
+        Assert.Equal(200, (await phone.PublishAsync("application/dialog-info+xml", dialogInfo, @event: "dialog")).StatusCode);
+
+        var get = await Ctl.RunAsync(Server, "presence", "get", "dee@dialogs.test");
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Contains("status:          ringing (open)", get.Lines);
+        Assert.Contains("dialogs:         d7: early (recipient, sip:caller@example.com)", get.Lines);
+
+        using var json = JsonDocument.Parse((await Ctl.RunAsync(Server, "presence", "get", "dee@dialogs.test", "--json")).Out);
+        var dialog = Assert.Single(json.RootElement.GetProperty("dialogs").EnumerateArray().ToList());
+        Assert.Equal(("d7", "c7@192.0.2.7", "recipient", "early", "sip:caller@example.com"), (
+            dialog.GetProperty("id").GetString(), dialog.GetProperty("callId").GetString(), dialog.GetProperty("direction").GetString(),
+            dialog.GetProperty("state").GetString(), dialog.GetProperty("remote").GetString()));
+    }
+
+    [Fact]
     public async Task Watchers_lists_a_sip_subscriber()
     {
         Assert.Equal("no watchers", (await Ctl.RunAsync(Server, "watchers", "wyn@rules.test")).Out.Trim());

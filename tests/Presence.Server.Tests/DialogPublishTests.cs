@@ -71,6 +71,14 @@ public sealed class DialogPublishTests
         var confirmed = await alice.SendAsync($"publish {Alice} application/dialog-info+xml {DialogInfo("confirmed", 1)} 600 {early["etag"]} dialog");
         var inCall = await blf.NextNotifyAsync();
         Assert.Equal(("confirmed", "2"), (inCall.Dialogs, inCall.Version));
+        // The HTTP API shows the same dialogs.
+        using (var api = server.CreateApiClient())
+        {
+            var presence = await System.Net.Http.Json.HttpClientJsonExtensions.GetFromJsonAsync<System.Text.Json.JsonElement>(api, "/api/users/alice%40example.com/presence");
+            var dialog = Assert.Single(presence.GetProperty("dialogs").EnumerateArray().ToList());
+            Assert.Equal(("call-1", "c1@192.0.2.7", "recipient", "confirmed"), (dialog.GetProperty("id").GetString(),
+                dialog.GetProperty("callId").GetString(), dialog.GetProperty("direction").GetString(), dialog.GetProperty("state").GetString()));
+        }
 
         // A presence change is not a dialog change: the lamp hears nothing of alice's registration.
         Assert.Equal(200, (await alice.SendAsync($"register {Alice} 600")).Code);

@@ -9,6 +9,9 @@ public sealed partial class Presentity
     // the same dialogs again are not. Memory only: after a load it starts from the stored publications (see Load).
     private string? _lastDialogs;
 
+    /// <summary>The user's dialogs now (RFC 4235), as the dialog package's watchers get them.</summary>
+    public IReadOnlyList<DialogEntry> Dialogs => CurrentDialogs();
+
     /// <summary>The user's dialogs from every dialog-info publication (RFC 4235; expired ones are gone before any turn
     /// gets here), oldest publication first; the ended dialogs are left out of the full state.</summary>
     private List<DialogEntry> CurrentDialogs() => _publications.Values

@@ -14,6 +14,12 @@ public sealed record WatcherValue(
     [property: Id(0)] string WatcherAor, [property: Id(1)] bool Pending, [property: Id(2)] WatcherAction Decision, [property: Id(3)] DateTimeOffset ExpiresAt,
     [property: Id(4)] string Package);
 
+/// <summary>One of the user's dialogs (RFC 4235): a call ringing (early), in progress (confirmed) or being set up.</summary>
+[GenerateSerializer, Immutable]
+public sealed record DialogValue(
+    [property: Id(0)] string Id, [property: Id(1)] string? CallId, [property: Id(2)] string? Direction, [property: Id(3)] string State,
+    [property: Id(4)] string? RemoteIdentity);
+
 /// <summary>One of the user's own watcher rules.</summary>
 [GenerateSerializer, Immutable]
 public sealed record RuleValue([property: Id(0)] string Watcher, [property: Id(1)] WatcherAction Action);
@@ -40,7 +46,8 @@ public sealed record PresentitySnapshot(
     [property: Id(13)] RuleValue[] Rules,
     [property: Id(14)] byte[] Document,
     [property: Id(15)] DateTimeOffset At,
-    [property: Id(16)] string Silo)
+    [property: Id(16)] string Silo,
+    [property: Id(17)] DialogValue[]? Dialogs = null)
 {
     /// <param name="silo">Where the user's grain is (its silo's address), for operators.</param>
     public static PresentitySnapshot Of(Core.Presentity.Presentity p, DateTimeOffset now, string silo)
@@ -65,7 +72,8 @@ public sealed record PresentitySnapshot(
             [.. p.Rules.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => new RuleValue(r.Key, r.Value))],
             p.Document(now),
             now,
-            silo);
+            silo,
+            [.. p.Dialogs.Select(d => new DialogValue(d.Id, d.CallId, d.Direction, d.State, d.RemoteIdentity))]);
     }
 }
 

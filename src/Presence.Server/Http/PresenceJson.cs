@@ -18,7 +18,8 @@ public sealed record PresenceJson(
     DoNotDisturbJson DoNotDisturb,
     int Publications,
     int Watchers,
-    string? Silo)
+    string? Silo,
+    IReadOnlyList<DialogJson> Dialogs)
 {
     /// <param name="silo">The name of the silo the user's grain is on (<see cref="PresentitySnapshot.Silo"/>, named by the caller).</param>
     public static PresenceJson From(PresentitySnapshot view, DateTimeOffset now, string? silo = null) => new(
@@ -34,7 +35,8 @@ public sealed record PresenceJson(
         new DoNotDisturbJson(view.DoNotDisturb, view.DndComment),
         view.Publications,
         view.Watchers.Length,
-        silo);
+        silo,
+        (view.Dialogs ?? []).Select(d => new DialogJson(d.Id, d.CallId, d.Direction, d.State, d.RemoteIdentity)).ToList());
 
     /// <summary>The extended status as the README and the PIDF extension spell it.</summary>
     public static string StatusName(ExtendedStatus status) => status switch
@@ -48,6 +50,10 @@ public sealed record PresenceJson(
 }
 
 public sealed record ContactJson(string Uri, double Priority, bool Registered);
+
+/// <summary>One of the user's dialogs (RFC 4235), as busy-lamp fields see it: <c>state</c> is trying, proceeding,
+/// early (ringing), confirmed (in the call); <c>direction</c> initiator or recipient when the publisher said.</summary>
+public sealed record DialogJson(string Id, string? CallId, string? Direction, string State, string? Remote);
 
 public sealed record RegistrationJson(string Contact, int ExpiresIn, double Q);
 
