@@ -91,6 +91,36 @@ public sealed class AuthenticationTests
         Assert.Contains("algorithm=MD5", both[1], StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_trusted_proxy_publishes_for_its_users_without_credentials_and_nobody_else_does()
+    {
+        // Auth:TrustedProxies: a call proxy (Kamailio's pua_dialoginfo) PUBLISHes call state without credentials.
+        await using var server = await ServerProcess.StartAsync(auth: true, extraArgs: ["--Auth:TrustedProxies=127.0.0.7, 10.0.0.0/8"]);
+        await ProvisionAsync(server, "alice@example.com", "alice-secret");
+        string dialogInfo = "<?xml version=\"1.0\"?><dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"0\" state=\"full\""
+            + " entity=\"sip:alice@example.com\"><dialog id=\"d1\" direction=\"recipient\"><state>early</state></dialog></dialog-info>";
+        // The Via has rport: the answer goes back to the address and port the request came from.
+        string Publish(int port) => RawSipClient.Request("PUBLISH", "sip:alice@example.com", port,
+                extraHeaders: "Event: dialog\r\nExpires: 60\r\nContent-Type: application/dialog-info+xml\r\n", body: dialogInfo)
+            .Replace("From: <sip:tester@127.0.0.1>", "From: <sip:alice@example.com>", StringComparison.Ordinal);
+        var endPoint = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, server.Port);
+
+        using var proxy = new RawSipClient("127.0.0.7");
+        var trusted = await proxy.SendUdpAsync(endPoint, Publish(proxy.LocalPort));
+        Assert.Equal(200, trusted!.StatusCode);
+
+        using var stranger = new RawSipClient();
+        Assert.Equal(401, (await stranger.SendUdpAsync(endPoint, Publish(stranger.LocalPort)))!.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_trusted_proxies_entry_that_is_no_address_stops_the_server()
+    {
+        var failure = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => ServerProcess.StartAsync(auth: true, extraArgs: ["--Auth:TrustedProxies=proxy.example.com"]));
+        Assert.Contains("Auth:TrustedProxies: 'proxy.example.com' is neither an IP address nor a network", failure.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("SHA-1", "'SHA-1' is not a digest algorithm")]
     [InlineData("MD5,md5", "names MD5 twice")]

@@ -35,6 +35,35 @@ public sealed class AuthOptions
     public int MinPasswordLength { get; set; } = 8;
 
     /// <summary>
+    /// Addresses or networks (comma-separated, e.g. <c>10.0.0.5, 192.0.2.0/24</c>) whose requests are not challenged:
+    /// a call proxy that PUBLISHes call state for its users (Kamailio's pua_dialoginfo carries no credentials). Default
+    /// none. The address is the packet's source, so give only proxies on a network nobody else can send from.
+    /// </summary>
+    public string TrustedProxies { get; set; } = string.Empty;
+
+    /// <summary><see cref="TrustedProxies"/> as networks; false with the reason when an entry is neither an address
+    /// nor a network.</summary>
+    public static bool TryParseTrusted(string? text, out IReadOnlyList<System.Net.IPNetwork> networks, out string? error)
+    {
+        var list = new List<System.Net.IPNetwork>();
+        networks = list;
+        error = null;
+        foreach (string entry in (text ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (System.Net.IPNetwork.TryParse(entry, out var network))
+                list.Add(network);
+            else if (System.Net.IPAddress.TryParse(entry, out var address))
+                list.Add(new System.Net.IPNetwork(address, address.AddressFamily == System.Net.Sockets.AddressFamily.InterNetwork ? 32 : 128));
+            else
+            {
+                error = $"Auth:TrustedProxies: '{entry}' is neither an IP address nor a network (address/prefix).";
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /// <summary>
     /// <see cref="Algorithms"/> as a list, in order; false with the reason when it names an unknown algorithm, names
     /// one twice (RFC 8760: one challenge per algorithm and realm) or names none.
     /// </summary>
@@ -73,6 +102,8 @@ public sealed class AuthOptionsValidator : IValidateOptions<AuthOptions>
     {
         var failures = new List<string>();
         if (!AuthOptions.TryParseAlgorithms(options.Algorithms, out _, out string? error))
+            failures.Add(error!);
+        if (!AuthOptions.TryParseTrusted(options.TrustedProxies, out _, out error))
             failures.Add(error!);
         if (options.NonceLifetime < TimeSpan.FromSeconds(1))
             failures.Add("Auth:NonceLifetime must be at least 1 s.");

@@ -17,11 +17,14 @@ public sealed class SipAuthorizer
     private readonly AccountDirectory _accounts;
     private readonly DigestAuthenticator _authenticator;
     private readonly bool _enabled;
+    private readonly IReadOnlyList<System.Net.IPNetwork> _trusted;
 
     public SipAuthorizer(AccountDirectory accounts, IOptions<AuthOptions> options, TimeProvider time)
     {
         _accounts = accounts;
         _enabled = options.Value.Enabled;
+        // Validated at start (AuthOptionsValidator).
+        AuthOptions.TryParseTrusted(options.Value.TrustedProxies, out _trusted, out _);
         byte[]? secret = string.IsNullOrEmpty(options.Value.NonceSecret) ? null : Convert.FromBase64String(options.Value.NonceSecret);
         // Validated at start (AuthOptionsValidator): a bad list never gets this far.
         AuthOptions.TryParseAlgorithms(options.Value.Algorithms, out IReadOnlyList<DigestAlgorithm> offered, out _);
@@ -53,7 +56,8 @@ public sealed class SipAuthorizer
     /// </summary>
     public async ValueTask<string?> AuthenticateAsync(ServerTransaction transaction, string claimedAor, string realm)
     {
-        if (!_enabled)
+        // A trusted proxy speaks for its users (Auth:TrustedProxies): what it claims is taken.
+        if (!_enabled || IsTrusted(transaction.Source.EndPoint.Address))
             return claimedAor;
         SipMessage request = transaction.Request;
         // A request may carry credentials for several realms (RFC 3261 §22.4); ours is the one to check.
@@ -104,6 +108,20 @@ public sealed class SipAuthorizer
                 await ChallengeAsync(transaction, realm, stale: false).ConfigureAwait(false);
                 return null;
         }
+    }
+
+    private bool IsTrusted(System.Net.IPAddress source)
+    {
+        if (_trusted.Count == 0)
+            return false;
+        if (source.IsIPv4MappedToIPv6)
+            source = source.MapToIPv4();
+        foreach (var network in _trusted)
+        {
+            if (network.Contains(source))
+                return true;
+        }
+        return false;
     }
 
     private async ValueTask ChallengeAsync(ServerTransaction transaction, string realm, bool stale)
