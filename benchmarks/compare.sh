@@ -16,7 +16,9 @@
 #
 # Workloads: fanout (an open loop at FANOUT_RATE: latency at a load everyone carries), saturate (a closed loop of
 # PUBLISHes to users with SAT_WATCHERS watchers, SAT_CONCURRENCY in flight: the most NOTIFYs a second each delivers)
-# and subscribe (a closed-loop SUBSCRIBE storm).
+# and subscribe (a closed-loop SUBSCRIBE storm). blf (not by default; ours only) is saturate with the dialog package:
+# busy-lamp fields watching phones whose calls ring and are answered (RFC 4235), e.g.
+# TARGETS=ours-sqlite NAME=blf WORKLOADS="saturate blf" benchmarks/compare.sh.
 #
 # Every target is warmed up before each measured run: the same workload with other users for about WARMUP seconds
 # (default 25; 0 turns it off), discarded. A .NET server compiles its hot paths to optimized code (tiered compilation
@@ -160,6 +162,7 @@ warm_up() {
     case "$workload" in
       fanout) args=(fanout --watchers "$FANOUT_WATCHERS" --rate "$FANOUT_RATE" --duration "${WARMUP}s") ;;
       saturate) args=(fanout --watchers "$SAT_WATCHERS" --presentities 8 --concurrency "$SAT_CONCURRENCY" --duration "${WARMUP}s") ;;
+      blf) args=(fanout --package dialog --watchers "$SAT_WATCHERS" --presentities 8 --concurrency "$SAT_CONCURRENCY" --duration "${WARMUP}s") ;;
       *) args=(subscribe --users "$SUB_USERS" --watchers "$SUB_WATCHERS" --concurrency "$SUB_CONCURRENCY") ;;
     esac
     timeout 300 dotnet "$LOADGEN_DLL" "${args[@]}" --server "127.0.0.1:$SIP_PORT" --progress none --run-id "w$i" \
@@ -172,8 +175,8 @@ run_load() {
   local round="$1" target="$2" workload="$3" dir="$4"
   shift 4
   local out="$dir/out" rc=0 kind="$workload" poller=""
-  # saturate is LoadGen's fanout in a closed loop.
-  [ "$workload" = saturate ] && kind=fanout
+  # saturate is LoadGen's fanout in a closed loop; blf the same with the dialog package.
+  [ "$workload" = saturate ] || [ "$workload" = blf ] && kind=fanout
   mkdir -p "$out"
   if [ "$target" = ours-orleans-dashboard ]; then
     # What an open dashboard page does: it asks for the counters every second, which keeps the profiler on.
@@ -207,6 +210,8 @@ for round in $(seq 1 "$ROUNDS"); do
   for i in $(seq 0 $((n - 1))); do
     target="${target_list[$(((i + round - 1) % n))]}"
     for workload in $WORKLOADS; do
+      # Kamailio's configuration here serves presence only; busy-lamp fields are measured on ours.
+      [ "$workload" = blf ] && [[ "$target" != ours-* ]] && continue
       dir="$WORK/r$round/$target/$workload"
       if ! start_target "$target" "$dir"; then
         printf '%s\t%s\t%s\tnan\tnan\tnan\tnan\tstart\n' "$round" "$target" "$workload" >>"$RESULTS"
@@ -216,6 +221,9 @@ for round in $(seq 1 "$ROUNDS"); do
       warm_up "$workload" "$dir"
       if [ "$workload" = fanout ]; then
         run_load "$round" "$target" fanout "$dir" --watchers "$FANOUT_WATCHERS" --rate "$FANOUT_RATE" --duration "$FANOUT_DURATION"
+      elif [ "$workload" = blf ]; then
+        run_load "$round" "$target" blf "$dir" --package dialog --watchers "$SAT_WATCHERS" --presentities 8 \
+          --concurrency "$SAT_CONCURRENCY" --duration "$SAT_DURATION"
       elif [ "$workload" = saturate ]; then
         run_load "$round" "$target" saturate "$dir" --watchers "$SAT_WATCHERS" --presentities 8 --concurrency "$SAT_CONCURRENCY" \
           --duration "$SAT_DURATION"
@@ -229,7 +237,7 @@ done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 mkdir -p "$OUT"
-COMMAND="TARGETS=\"$TARGETS\" NAME=$NAME ROUNDS=$ROUNDS WARMUP=$WARMUP FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SAT_WATCHERS=$SAT_WATCHERS SAT_CONCURRENCY=$SAT_CONCURRENCY SAT_DURATION=$SAT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
+COMMAND="TARGETS=\"$TARGETS\" NAME=$NAME WORKLOADS=\"$WORKLOADS\" ROUNDS=$ROUNDS WARMUP=$WARMUP FANOUT_RATE=$FANOUT_RATE FANOUT_WATCHERS=$FANOUT_WATCHERS FANOUT_DURATION=$FANOUT_DURATION SAT_WATCHERS=$SAT_WATCHERS SAT_CONCURRENCY=$SAT_CONCURRENCY SAT_DURATION=$SAT_DURATION SUB_USERS=$SUB_USERS SUB_WATCHERS=$SUB_WATCHERS SUB_CONCURRENCY=$SUB_CONCURRENCY benchmarks/compare.sh"
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')), $(free -g | awk '/Mem:/{print $2}') GiB; load average $LOAD_BEFORE before, $LOAD_AFTER after; $(dotnet --version | sed 's/^/.NET SDK /'); $(kamailio -v | head -1 | sed 's/^version: //'); PostgreSQL $("$PG_BIN/postgres" --version | awk '{print $3}'); git $(git -C "$ROOT" rev-parse --short HEAD)"
 python3 "$ROOT/benchmarks/kamailio/report.py" "$RESULTS" "$OUT/$DATE-$NAME" "$COMMAND" "$MACHINE" \
   "fanout --watchers $FANOUT_WATCHERS --rate $FANOUT_RATE --duration $FANOUT_DURATION" \

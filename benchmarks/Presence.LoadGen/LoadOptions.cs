@@ -138,6 +138,12 @@ public sealed record LoadOptions
     /// <summary>Size of each published PIDF document in bytes; null: 4096 for steady state, minimal otherwise.</summary>
     public int? DocumentSize { get; init; }
 
+    /// <summary>The event package watched and published: "presence" (PIDF), or "dialog" (RFC 4235 dialog-info: busy-lamp
+    /// fields watching a phone's calls).</summary>
+    public string Package { get; init; } = "presence";
+
+    public bool IsDialog => Package == "dialog";
+
     public int RegisterExpires { get; init; } = 600;
 
     /// <summary>SUBSCRIBE Expires (600); seeded subscriptions last 7200 s, the server's longest, so that a run fits in them.</summary>
@@ -238,6 +244,8 @@ public sealed record LoadOptions
             return "--run-id must be 1 to 16 letters or digits.";
         if (DocumentSize is < 0 or > 60_000)
             return "--doc-size must be between 0 and 60,000 bytes.";
+        if (Package is not ("presence" or "dialog"))
+            return "--package must be presence or dialog.";
         if (RegisterExpires < 1 || SubscribeExpires < 1 || PublishExpires < 1)
             return "Expires values must be at least 1 s.";
         if (Warmup < TimeSpan.Zero || Warmup >= Duration)

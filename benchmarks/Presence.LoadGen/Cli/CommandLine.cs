@@ -92,6 +92,7 @@ public static class CommandLine
             case "--publish-per-hour": return Real(name, value, out double perHour) ?? Set(ref o, o with { PublishesPerHour = perHour });
             case "--speedup": return Real(name, value, out double speedup) ?? Set(ref o, o with { Speedup = speedup });
             case "--doc-size": return Int(name, value, out int size) ?? Set(ref o, o with { DocumentSize = size });
+            case "--package": return Set(ref o, o with { Package = value.ToLowerInvariant() });
             case "--register-expires": return Int(name, value, out int re) ?? Set(ref o, o with { RegisterExpires = re });
             case "--subscribe-expires": return Int(name, value, out int se) ?? Set(ref o, o with { SubscribeExpires = se });
             case "--publish-expires": return Int(name, value, out int pe) ?? Set(ref o, o with { PublishExpires = pe });

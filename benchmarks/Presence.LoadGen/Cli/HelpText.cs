@@ -56,6 +56,8 @@ public static class HelpText
           --publish-per-hour X     steady: PUBLISHes per user per hour (4)
           --speedup X              steady: model hours per real hour (60)
           --doc-size BYTES         published document size (steady 4096, otherwise minimal)
+          --package presence|dialog  what is watched and published: presence (PIDF, default) or dialog
+                                   (RFC 4235 dialog-info, busy-lamp fields; each change a new call, early then confirmed)
           --register-expires S     (600)   --subscribe-expires S (600; seeded 7200)   --publish-expires S (3600)
           --store FILE             seed: the SQLite file to write
           --domain NAME            users' domain (loadgen.test)

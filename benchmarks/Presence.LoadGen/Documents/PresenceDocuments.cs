@@ -21,6 +21,23 @@ internal static class PresenceDocuments
 {
     public const string ContentType = "application/pidf+xml";
 
+    public const string DialogInfoContentType = "application/dialog-info+xml";
+
+    /// <summary>
+    /// A phone's call state (RFC 4235) for the dialog package: each change a new incoming call, ringing (early) or
+    /// answered (confirmed) in turn, its id and Call-ID the change marker, which the notifier's full-state document
+    /// repeats.
+    /// </summary>
+    public static byte[] DialogInfo(string aor, long seq)
+    {
+        string marker = ChangeMarker.Format(seq);
+        return Encoding.UTF8.GetBytes(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+            + $"<dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"{seq}\" state=\"full\" entity=\"{aor}\">\n"
+            + $"  <dialog id=\"{marker}\" call-id=\"{marker}@loadgen.invalid\" direction=\"recipient\"><state>{(seq % 2 == 0 ? "confirmed" : "early")}</state></dialog>\n"
+            + "</dialog-info>\n");
+    }
+
     private static readonly Dictionary<int, string> s_padding = [];
 
     public static PublishedActivity ActivityFor(long seq) => (PublishedActivity)(seq % 3);

@@ -41,8 +41,8 @@ internal sealed class PresenceClient(LoadOptions options)
             .Add(HeaderId.CallId, subscription.CallId)
             .Add(HeaderId.CSeq, CSeq(1, SipMethods.Subscribe))
             .Add(HeaderId.Contact, $"<{watcher.Endpoint.ContactUri(watcher.Name)}>")
-            .Add(HeaderId.Event, "presence")
-            .Add(HeaderId.Accept, "application/pidf+xml")
+            .Add(HeaderId.Event, options.Package)
+            .Add(HeaderId.Accept, options.IsDialog ? Documents.PresenceDocuments.DialogInfoContentType : Documents.PresenceDocuments.ContentType)
             .Add(HeaderId.Expires, Number(options.SubscribeExpires ?? 600))
             .Add(HeaderId.UserAgent, UserAgent);
         subscription.SentAt = Stopwatch.GetTimestamp();
@@ -61,11 +61,12 @@ internal sealed class PresenceClient(LoadOptions options)
             .Add(HeaderId.To, $"<{user.Aor}>")
             .Add(HeaderId.CallId, user.CallId)
             .Add(HeaderId.CSeq, CSeq(user.NextCSeq(), SipMethods.Publish))
-            .Add(HeaderId.Event, "presence")
+            .Add(HeaderId.Event, options.Package)
             .Add(HeaderId.Expires, Number(options.PublishExpires));
         if (user.EntityTag is { } etag)
             request.Add(HeaderId.SipIfMatch, etag);
-        request.Add(HeaderId.UserAgent, UserAgent).WithBody(Documents.PresenceDocuments.ContentType, document);
+        request.Add(HeaderId.UserAgent, UserAgent)
+            .WithBody(options.IsDialog ? Documents.PresenceDocuments.DialogInfoContentType : Documents.PresenceDocuments.ContentType, document);
         var result = await SendAsync(user.Endpoint, request, branch, stats.For(SipMethods.Publish)).ConfigureAwait(false);
         if (result.Outcome == ClientTransactionOutcome.Response)
         {

@@ -25,6 +25,7 @@ internal sealed class FanoutBurst(LoadOptions options) : Workload(options)
         new("watchers per presentity", string.Join(", ", Options.FanoutWatchers)),
         new("presentities per size", Options.PresentitiesPerGroup.ToString(CultureInfo.InvariantCulture)),
         new("document size", (Options.DocumentSize ?? 0).ToString(CultureInfo.InvariantCulture) + " B (0: minimal)"),
+        new("event package", Options.Package),
     ];
 
     public override async Task SetupAsync(LoadContext context, CancellationToken cancellationToken)

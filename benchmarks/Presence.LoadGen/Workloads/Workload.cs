@@ -115,7 +115,9 @@ internal abstract class Workload(LoadOptions options)
         try
         {
             Change change = context.Tracker.Begin(presentity, group);
-            byte[] document = PresenceDocuments.Pidf(presentity.Aor, change.Seq, context.Options.DocumentSize ?? 0);
+            byte[] document = context.Options.IsDialog
+                ? PresenceDocuments.DialogInfo(presentity.Aor, change.Seq)
+                : PresenceDocuments.Pidf(presentity.Aor, change.Seq, context.Options.DocumentSize ?? 0);
             return Settle(context, change, await context.Client.PublishAsync(presentity, document, context.RunStats).ConfigureAwait(false));
         }
         finally
