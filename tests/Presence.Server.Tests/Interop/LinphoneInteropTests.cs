@@ -104,7 +104,7 @@ public sealed class LinphoneInteropTests(ITestOutputHelper output)
     }
 
     private static async Task WaitForLogAsync(string log, string text) =>
-        await WaitForAsync(async () => File.Exists(log) && (await ReadSharedAsync(log)).Contains(text, StringComparison.Ordinal), $"'{text}' in linphonec's log", log);
+        await WaitForAsync(async () => File.Exists(log) && (await LogFile.ReadAsync(log)).Contains(text, StringComparison.Ordinal), $"'{text}' in linphonec's log", log);
 
     private static async Task WaitForAsync(Func<Task<bool>> condition, string what, string log)
     {
@@ -112,15 +112,9 @@ public sealed class LinphoneInteropTests(ITestOutputHelper output)
         while (!await condition())
         {
             if (DateTime.UtcNow > deadline)
-                throw new TimeoutException($"No {what} within 30 s. linphonec's log:\n" + (File.Exists(log) ? await ReadSharedAsync(log) : "(none)"));
+                throw new TimeoutException($"No {what} within 30 s. linphonec's log:\n" + (File.Exists(log) ? await LogFile.ReadAsync(log) : "(none)"));
             await Task.Delay(200);
         }
     }
 
-    private static async Task<string> ReadSharedAsync(string path)
-    {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
-    }
 }

@@ -32,7 +32,7 @@ public sealed class SippInteropTests(ITestOutputHelper output)
         {
             using var run = StartSipp(server.Port, work, scenario, uri);
             await WaitAsync(run.Process, TimeSpan.FromSeconds(30));
-            string log = await ReadSharedAsync(run.Messages);
+            string log = await LogFile.ReadAsync(run.Messages);
             output.WriteLine(log);
             Assert.True(run.Process.ExitCode == 0, $"SIPp {scenario} exited with {run.Process.ExitCode}:\n{log}\n{ReadIfAny(run.Errors)}");
             AssertChallengedThenAccepted(log);
@@ -49,10 +49,10 @@ public sealed class SippInteropTests(ITestOutputHelper output)
         await File.WriteAllTextAsync(fields, "SEQUENTIAL\nalice;\n");
         using var subscribe = StartSipp(server.Port, work, "subscribe", "alice@example.com", "-inf", fields);
         var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (CountOf(await ReadSharedAsync(subscribe.Messages), "NOTIFY sip:") < 1)
+        while (CountOf(await LogFile.ReadAsync(subscribe.Messages), "NOTIFY sip:") < 1)
         {
             Assert.True(DateTime.UtcNow < deadline && !subscribe.Process.HasExited,
-                "SIPp got no first NOTIFY:\n" + await ReadSharedAsync(subscribe.Messages) + ReadIfAny(subscribe.Errors));
+                "SIPp got no first NOTIFY:\n" + await LogFile.ReadAsync(subscribe.Messages) + ReadIfAny(subscribe.Errors));
             await Task.Delay(100);
         }
         var dnd = await alice.PublishAsync("application/pidf+xml",
@@ -60,7 +60,7 @@ public sealed class SippInteropTests(ITestOutputHelper output)
             + "<tuple id=\"a\"><status><basic>closed</basic></status></tuple><note>Back at three</note></presence>");
         Assert.Equal(200, dnd.StatusCode);
         await WaitAsync(subscribe.Process, TimeSpan.FromSeconds(45));
-        string subscribed = await ReadSharedAsync(subscribe.Messages);
+        string subscribed = await LogFile.ReadAsync(subscribe.Messages);
         output.WriteLine(subscribed);
         Assert.True(subscribe.Process.ExitCode == 0, $"SIPp subscribe exited with {subscribe.Process.ExitCode}:\n{subscribed}\n{ReadIfAny(subscribe.Errors)}");
         AssertChallengedThenAccepted(subscribed);
@@ -128,15 +128,6 @@ public sealed class SippInteropTests(ITestOutputHelper output)
         for (int i = text.IndexOf(what, StringComparison.Ordinal); i >= 0; i = text.IndexOf(what, i + what.Length, StringComparison.Ordinal))
             count++;
         return count;
-    }
-
-    private static async Task<string> ReadSharedAsync(string path)
-    {
-        if (!File.Exists(path))
-            return string.Empty;
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
-        using var reader = new StreamReader(stream);
-        return await reader.ReadToEndAsync();
     }
 
     private static string ReadIfAny(string path) => File.Exists(path) ? File.ReadAllText(path) : string.Empty;
