@@ -71,8 +71,9 @@ internal sealed class DialogInfoParser : DocumentWalker<DialogInfoParser.Scope>
             });
             return Enter(Scope.Dialog);
         }
+        // RFC 4235's states are lower case; Kamailio's pua_dialoginfo writes a caller's first one as "Trying".
         if (parent == Scope.Dialog && Reader.LocalName == "state")
-            return ReadState(ReadTrimmedText());
+            return ReadState(ReadTrimmedText().ToLowerInvariant());
         if (parent == Scope.Dialog && Reader.LocalName == "remote")
             return Enter(Scope.Remote);
         if (parent == Scope.Remote && Reader.LocalName == "identity")

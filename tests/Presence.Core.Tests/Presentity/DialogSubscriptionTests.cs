@@ -105,4 +105,16 @@ public sealed class DialogSubscriptionTests
         Assert.Equal(406, refused.StatusCode);
         Assert.Equal(["application/dialog-info+xml"], refused.Accept);
     }
+
+    [Fact]
+    public void A_state_in_capitals_is_read_as_its_lower_case_token()
+    {
+        // Kamailio's pua_dialoginfo writes a caller's first state as "Trying".
+        var h = new PresentityHarness();
+        string doc = "<?xml version=\"1.0\"?><dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"0\" state=\"full\""
+            + " entity=\"sip:alice@example.com\"><dialog id=\"k1\" direction=\"initiator\"><state>Trying</state></dialog></dialog-info>";
+        var published = h.User.Publish(new PublishRequest(null, 600, Pidf.DialogInfo, Encoding.UTF8.GetBytes(doc), EventPackage.Dialog), h.Now);
+        Assert.Equal(200, published.StatusCode);
+        Assert.Equal("trying", Assert.Single(h.User.Dialogs).State);
+    }
 }
