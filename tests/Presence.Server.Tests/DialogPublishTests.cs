@@ -89,4 +89,76 @@ public sealed class DialogPublishTests
         Assert.Equal(("none", "3"), (hungUp.Dialogs, hungUp.Version));
         Assert.True(hungUp.CSeq > inCall.CSeq);
     }
+
+    [Fact]
+    public async Task A_lamps_version_keeps_rising_across_a_crash_of_the_server_in_the_same_dialog()
+    {
+        var server = await ServerProcess.StartAsync(auth: true);
+        try
+        {
+            await server.ProvisionAsync("alice@example.com", "alice-secret");
+            await server.ProvisionAsync("bob@example.com", "bob-secret");
+            await using var alice = await PerlSipClient.StartAsync(server.Port);
+            await using var blf = await PerlSipClient.StartAsync(server.Port);
+            await alice.SendAsync($"auth {Alice} alice alice-secret");
+            await blf.SendAsync($"auth {Bob} bob bob-secret");
+            Assert.Equal(200, (await blf.SendAsync($"subscribe {Bob} {Alice} 3600 dialog")).Code);
+            await blf.NextNotifyAsync();
+            var early = await alice.SendAsync($"publish {Alice} application/dialog-info+xml {DialogInfo("early", 0)} 3600 - dialog");
+            var before = await blf.NextNotifyAsync();
+            Assert.Equal(("early", "1"), (before.Dialogs, before.Version));
+
+            // SIGKILL, and the same store on the same ports: the lamp's dialog and alice's call are back.
+            server = await server.CrashAndRestartAsync();
+            Assert.Equal(200, (await alice.SendAsync($"publish {Alice} application/dialog-info+xml {DialogInfo("confirmed", 1)} 3600 {early["etag"]} dialog")).Code);
+            var after = await NextWithDialogsAsync(blf, "confirmed");
+            Assert.Equal(before.CallId, after.CallId);
+            Assert.True(after.CSeq > before.CSeq, $"CSeq {after.CSeq} after {before.CSeq}");
+            Assert.True(long.Parse(after.Version, System.Globalization.CultureInfo.InvariantCulture) > 1, "version " + after.Version);
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Alices_rules_decide_who_sees_her_calls_block_refuses_and_polite_block_shows_none()
+    {
+        await using var server = await ServerProcess.StartAsync(auth: true);
+        foreach (string user in new[] { "alice", "bob", "carol" })
+            await server.ProvisionAsync($"{user}@example.com", $"{user}-secret");
+        using (var api = server.CreateApiClient())
+        {
+            foreach (var (watcher, action) in new[] { ("bob@example.com", "block"), ("carol@example.com", "polite-block") })
+            {
+                var set = await System.Net.Http.Json.HttpClientJsonExtensions.PutAsJsonAsync(api, "/api/users/alice@example.com/rules", new { watcher, action });
+                Assert.True(set.IsSuccessStatusCode, await set.Content.ReadAsStringAsync());
+            }
+        }
+        await using var alice = await PerlSipClient.StartAsync(server.Port);
+        await using var bob = await PerlSipClient.StartAsync(server.Port);
+        await using var carol = await PerlSipClient.StartAsync(server.Port);
+        await alice.SendAsync($"auth {Alice} alice alice-secret");
+        await bob.SendAsync($"auth {Bob} bob bob-secret");
+        await carol.SendAsync("auth sip:carol@example.com carol carol-secret");
+
+        Assert.Equal(403, (await bob.SendAsync($"subscribe {Bob} {Alice} 600 dialog")).Code);
+        Assert.Equal(200, (await carol.SendAsync($"subscribe sip:carol@example.com {Alice} 600 dialog")).Code);
+        Assert.Equal("none", (await carol.NextNotifyAsync()).Dialogs);
+        Assert.Equal(200, (await alice.SendAsync($"publish {Alice} application/dialog-info+xml {DialogInfo("confirmed", 0)} 600 - dialog")).Code);
+        Assert.True(await carol.NoNotifyWithinAsync(TimeSpan.FromMilliseconds(700)));
+    }
+
+    // The next NOTIFY showing these dialogs (the restart may send the lamp the state it had again first).
+    private static async Task<PerlSipClient.Notification> NextWithDialogsAsync(PerlSipClient lamp, string dialogs)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(15);
+        while (true)
+        {
+            var notify = await lamp.NextNotifyAsync(deadline - DateTime.UtcNow);
+            if (notify.Dialogs == dialogs)
+                return notify;
+        }
+    }
 }
