@@ -4,7 +4,7 @@ using Presence.Core.Model;
 namespace Presence.Core.Composite;
 
 /// <summary>How to reach the user, in the order a caller should try: registered contacts, then alternatives.</summary>
-public sealed record ReachableContact(string Uri, double Priority, bool Registered);
+public sealed record ReachableContact(string Uri, double Priority, bool Registered, DeviceCapabilities? Capabilities = null);
 
 /// <summary>The user's presence compiled from every source: the value watchers see and routing uses.</summary>
 public sealed record CompositePresence(
@@ -39,7 +39,7 @@ public static class CompositeRules
             .Where(b => b.IsLive(now))
             .OrderByDescending(b => b.Q)
             .ThenBy(b => b.ContactUri, StringComparer.Ordinal)
-            .Select(b => new ReachableContact(b.ContactUri, b.Q, Registered: true))
+            .Select(b => new ReachableContact(b.ContactUri, b.Q, Registered: true, b.Capabilities))
             .ToList();
         var live = publications
             .Where(p => p.IsLive(now))

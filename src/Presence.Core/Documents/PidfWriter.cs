@@ -104,7 +104,10 @@ public static class PidfWriter
         xml.Raw(IsOpen(document.Status) ? "open"u8 : "closed"u8);
         xml.Raw("</basic>\n      <po:extended>"u8);
         xml.Raw(ExtendedValue(document.Status));
-        xml.Raw("</po:extended>\n    </status>\n"u8);
+        xml.Raw("</po:extended>\n"u8);
+        if (contact?.Capabilities is { Any: true } caps)
+            WriteServiceCapabilities(ref xml, caps);
+        xml.Raw("    </status>\n"u8);
         if (contact is not null)
         {
             xml.Raw("    <contact priority=\""u8);
@@ -126,6 +129,32 @@ public static class PidfWriter
             xml.Raw("</timestamp>\n"u8);
         }
         xml.Raw("  </tuple>\n"u8);
+    }
+
+    /// <summary>RFC 5196 §3: the service capabilities of the device the tuple's contact reaches, in its status; only what
+    /// the device said (RFC 3840 feature tags at registration).</summary>
+    private static void WriteServiceCapabilities(ref Utf8XmlBuilder xml, Model.DeviceCapabilities caps)
+    {
+        xml.Raw("      <caps:servcaps xmlns:caps=\"urn:ietf:params:xml:ns:pidf:caps\">\n"u8);
+        Capability(ref xml, "audio"u8, caps.Audio);
+        Capability(ref xml, "video"u8, caps.Video);
+        Capability(ref xml, "text"u8, caps.Text);
+        Capability(ref xml, "message"u8, caps.Message);
+        Capability(ref xml, "automata"u8, caps.Automata);
+        xml.Raw("      </caps:servcaps>\n"u8);
+
+        static void Capability(ref Utf8XmlBuilder xml, ReadOnlySpan<byte> name, bool? value)
+        {
+            if (value is not { } v)
+                return;
+            xml.Raw("        <caps:"u8);
+            xml.Raw(name);
+            xml.Raw(">"u8);
+            xml.Raw(v ? "true"u8 : "false"u8);
+            xml.Raw("</caps:"u8);
+            xml.Raw(name);
+            xml.Raw(">\n"u8);
+        }
     }
 
     private static void WritePerson(ref Utf8XmlBuilder xml, List<string> activities)

@@ -11,7 +11,8 @@ public sealed record Binding(
     string CallId,
     long CSeq,
     string? InstanceId,
-    string? Flow)
+    string? Flow,
+    DeviceCapabilities? Capabilities = null)
 {
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 

@@ -4,7 +4,7 @@ using Presence.Core.Model;
 namespace Presence.Core.Presentity;
 
 /// <summary>One Contact of a REGISTER, already parsed (RFC 3261 §10.2.1): the URI and its own expires and q.</summary>
-public sealed record ContactRequest(string Uri, int? Expires, double? Q, string? InstanceId);
+public sealed record ContactRequest(string Uri, int? Expires, double? Q, string? InstanceId, DeviceCapabilities? Capabilities = null);
 
 /// <summary>A REGISTER for this user (RFC 3261 §10.3). No contacts and no wildcard is a query.</summary>
 public sealed record RegisterRequest(

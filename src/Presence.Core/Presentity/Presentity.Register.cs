@@ -46,7 +46,8 @@ public sealed partial class Presentity
                     RemoveBinding(gone);
                 continue;
             }
-            var binding = new Binding(contact.Uri, now.AddSeconds(expires), contact.Q ?? 1.0, request.CallId, request.CSeq, contact.InstanceId, request.Flow);
+            var binding = new Binding(contact.Uri, now.AddSeconds(expires), contact.Q ?? 1.0, request.CallId, request.CSeq, contact.InstanceId, request.Flow,
+                contact.Capabilities is { Any: true } caps ? caps : null);
             _bindings[contact.Uri] = binding;
             Changes.Upsert(PresentityItems.BindingKind, binding.ContactUri, PresentityItems.Serialize(binding));
         }

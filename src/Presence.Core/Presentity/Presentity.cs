@@ -258,7 +258,9 @@ public sealed partial class Presentity
         Entity = Aor,
         Status = composite.Status,
         Note = composite.Note,
-        Contacts = composite.DocumentContacts.Select(c => new AlternativeContact(c.Uri, c.Priority)).ToList(),
+        // A user in do-not-disturb takes no calls: its devices show no capabilities.
+        Contacts = composite.DocumentContacts.Select(c => new AlternativeContact(c.Uri, c.Priority,
+            composite.Status == ExtendedStatus.DoNotDisturb ? null : c.Capabilities)).ToList(),
         Activities = composite.Activities,
     };
 

@@ -3,13 +3,24 @@ using Presence.Core.Presentity;
 
 namespace Presence.Grains.Commands;
 
-/// <summary>One Contact of a REGISTER (RFC 3261 §10.2.1), parsed by the SIP node that received it.</summary>
+/// <summary>One Contact of a REGISTER (RFC 3261 §10.2.1), parsed by the SIP node that received it, with the device's
+/// capabilities from its feature tags (RFC 3840), when it gave any.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ContactCommand(
     [property: Id(0)] string Uri,
     [property: Id(1)] int? Expires,
     [property: Id(2)] double? Q,
-    [property: Id(3)] string? InstanceId);
+    [property: Id(3)] string? InstanceId,
+    [property: Id(4)] CapabilitiesValue? Capabilities = null);
+
+/// <summary>A device's capabilities on the wire between silos (<see cref="DeviceCapabilities"/>).</summary>
+[GenerateSerializer, Immutable]
+public sealed record CapabilitiesValue(
+    [property: Id(0)] bool? Audio, [property: Id(1)] bool? Video, [property: Id(2)] bool? Text, [property: Id(3)] bool? Message,
+    [property: Id(4)] bool? Automata)
+{
+    public DeviceCapabilities ToModel() => new(Audio, Video, Text, Message, Automata);
+}
 
 /// <summary>REGISTER (RFC 3261 §10.3): add, refresh, remove, wildcard or query bindings.</summary>
 [GenerateSerializer, Immutable]
@@ -24,7 +35,8 @@ public sealed record RegisterCommand(
     public override string Name => "register";
 
     public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) => presentity.Register(
-        new RegisterRequest(Contacts.Select(c => new ContactRequest(c.Uri, c.Expires, c.Q, c.InstanceId)).ToList(), Wildcard, Expires, CallId, CSeq, Flow),
+        new RegisterRequest(Contacts.Select(c => new ContactRequest(c.Uri, c.Expires, c.Q, c.InstanceId, c.Capabilities?.ToModel())).ToList(),
+            Wildcard, Expires, CallId, CSeq, Flow),
         now);
 }
 

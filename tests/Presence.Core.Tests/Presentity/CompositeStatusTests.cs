@@ -1,5 +1,6 @@
 using Presence.Core.Documents;
 using Presence.Core.Model;
+using Presence.Core.Presentity;
 
 namespace Presence.Core.Tests.Presentity;
 
@@ -142,5 +143,35 @@ public sealed class CompositeStatusTests
         h.Publish(Tuples(("open", "sip:alice@192.0.2.1:5060;transport=udp", null)));
         Assert.Empty(h.User.Composite(h.Now).AlternativeContacts);
         Assert.Equal(["sip:alice@192.0.2.1:5060"], h.User.Route(h.Now).Redirect!.Select(c => c.Uri));
+    }
+
+    [Fact]
+    public void Each_registered_devices_tuple_carries_its_capabilities_and_do_not_disturb_shows_none()
+    {
+        var h = new PresentityHarness();
+        var softphone = new Presence.Core.Model.DeviceCapabilities(Audio: true, Video: true, Text: null, Message: true, Automata: null);
+        var deskPhone = new Presence.Core.Model.DeviceCapabilities(Audio: true, Video: false, Text: null, Message: null, Automata: null);
+        h.User.Register(new RegisterRequest([new ContactRequest("sip:alice@192.0.2.1:5060", null, 1.0, null, softphone)], false, 600, "soft", 1, null), h.Now);
+        h.User.Register(new RegisterRequest([new ContactRequest("sip:alice@192.0.2.2:5060", null, 0.5, null, deskPhone)], false, 600, "desk", 1, null), h.Now);
+        h.User.Register(new RegisterRequest([new ContactRequest("sip:alice@192.0.2.3:5060", null, 0.1, null)], false, 600, "old", 1, null), h.Now);
+        string doc = System.Text.Encoding.UTF8.GetString(h.User.Document(h.Now));
+        var tuples = System.Text.RegularExpressions.Regex.Matches(doc, "<tuple[\\s\\S]*?</tuple>").Select(m => m.Value).ToList();
+        Assert.Equal(3, tuples.Count);
+        Assert.Contains("<contact priority=\"1\">sip:alice@192.0.2.1:5060</contact>", tuples[0], StringComparison.Ordinal);
+        Assert.Contains("<caps:audio>true</caps:audio>", tuples[0], StringComparison.Ordinal);
+        Assert.Contains("<caps:video>true</caps:video>", tuples[0], StringComparison.Ordinal);
+        Assert.Contains("<caps:message>true</caps:message>", tuples[0], StringComparison.Ordinal);
+        Assert.Contains("<caps:video>false</caps:video>", tuples[1], StringComparison.Ordinal);
+        Assert.DoesNotContain("<caps:message>", tuples[1], StringComparison.Ordinal);
+        // A device that said nothing gets no capabilities element.
+        Assert.DoesNotContain("servcaps", tuples[2], StringComparison.Ordinal);
+
+        h.User.SetSettings(new UserSettings(true, "Away", [], null), h.Now);
+        Assert.DoesNotContain("servcaps", System.Text.Encoding.UTF8.GetString(h.User.Document(h.Now)), StringComparison.Ordinal);
+        h.User.SetSettings(new UserSettings(false, null, [], null), h.Now);
+
+        // A device's registration ends: its tuple and capabilities go with it.
+        h.User.Register(new RegisterRequest([new ContactRequest("sip:alice@192.0.2.1:5060", 0, null, null)], false, null, "soft", 2, null), h.Now);
+        Assert.DoesNotContain("<caps:video>true</caps:video>", System.Text.Encoding.UTF8.GetString(h.User.Document(h.Now)), StringComparison.Ordinal);
     }
 }

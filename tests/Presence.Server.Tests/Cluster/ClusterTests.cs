@@ -153,8 +153,19 @@ public sealed class ClusterTests(PostgresServer postgres, ITestOutputHelper outp
 
         // Alice's silo dies with her in memory. Nobody asks about her again: the survivor's due sweeper finds her
         // due time in the store and wakes her there, and Bob hears of the expiry through the edge.
-        await cluster.KillAsync(await cluster.SiloOfAsync(alice.Aor));
-        await NotifyWithStatusAsync(bob, "unreachable", TimeSpan.FromSeconds(20));
+        string home = await cluster.SiloOfAsync(alice.Aor);
+        await cluster.KillAsync(home);
+        try
+        {
+            await NotifyWithStatusAsync(bob, "unreachable", TimeSpan.FromSeconds(20));
+        }
+        catch (TimeoutException)
+        {
+            // Seen now and then (about one run in six, 2026-12-07): what the survivors said, for whoever looks next.
+            foreach (var (name, member) in cluster.SipNodes.Concat(cluster.Silos).DistinctBy(m => m.Key).Where(m => m.Key != home))
+                output.WriteLine($"--- {name} (alice was on {home}) ---\n" + string.Join('\n', member.Output.Split('\n').TakeLast(300)));
+            throw;
+        }
         var late = registered.Elapsed - TimeSpan.FromSeconds(6);
         output.WriteLine($"expiry of a dead silo's user heard {late.TotalMilliseconds:F0} ms after it came");
         Assert.True(late < TimeSpan.FromSeconds(1), $"heard {late.TotalMilliseconds:F0} ms after the registration ran out");

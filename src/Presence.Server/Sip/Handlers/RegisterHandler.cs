@@ -39,7 +39,8 @@ public sealed class RegisterHandler(PresenceDirectory directory, SipAuthorizer a
                 return;
             }
             requested.Add(new ContactCommand(
-                contact.Uri.ToString(), ContactHeader.ExpiresOf(contact), ContactHeader.QOf(contact), contact.Parameters["+sip.instance"]));
+                contact.Uri.ToString(), ContactHeader.ExpiresOf(contact), ContactHeader.QOf(contact), contact.Parameters["+sip.instance"],
+                CapabilitiesOf(contact)));
         }
         var register = new RegisterCommand(
             [.. requested], contacts.IsWildcard, request.GetExpires(), request.CallId, request.CSeq, FlowToken.Format(transaction.Source));
@@ -60,5 +61,26 @@ public sealed class RegisterHandler(PresenceDirectory directory, SipAuthorizer a
             response.Add(HeaderId.Date, now.ToString("r", CultureInfo.InvariantCulture));
         }
         await transaction.RespondAsync(response.Add(HeaderId.Server, SipRequestDispatcher.ServerName)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// RFC 3840 §9: the media feature tags of a Contact, as devices put them there (linphone: <c>;audio;video;text</c>,
+    /// desk phones: <c>;audio</c>, with <c>;methods="INVITE,MESSAGE,..."</c>); a tag without a value is true, one whose
+    /// value is <c>"FALSE"</c> (or a negation, <c>"!..."</c>) false. Null when the Contact says none of them.
+    /// </summary>
+    internal static CapabilitiesValue? CapabilitiesOf(NameAddress contact)
+    {
+        bool? Tag(string name)
+        {
+            if (!contact.Parameters.Contains(name))
+                return null;
+            string? value = contact.Parameters[name]?.Trim('"').Trim();
+            return !(value is not null && (value.Equals("FALSE", StringComparison.OrdinalIgnoreCase) || value.StartsWith('!')));
+        }
+        bool? message = contact.Parameters.Contains("methods")
+            ? (contact.Parameters["methods"] ?? string.Empty).Trim('"').Split(',', StringSplitOptions.TrimEntries).Contains("MESSAGE", StringComparer.OrdinalIgnoreCase)
+            : null;
+        var caps = new CapabilitiesValue(Tag("audio"), Tag("video"), Tag("text"), message, Tag("automata"));
+        return caps.ToModel().Any ? caps : null;
     }
 }
