@@ -62,10 +62,10 @@ public sealed class KamailioCallProxyTests(ITestOutputHelper output)
             using var caller = Start("/usr/bin/sipp", work,
                 "-sn", "uac", "-s", "alice", "-i", "127.0.0.1", "-p", Number(ServerProcess.FreePort("127.0.0.1")), "-m", "1", "-d", "2000",
                 "-timeout", "40s", "-nostdin", $"{ProxyAddress}:{Number(proxyPort)}");
-            var ringing = await NextWithDialogsAsync(lamp, d => d != "none");
+            var ringing = await DialogPublishTests.NextWithDialogsAsync(lamp, d => d != "none");
             Assert.Equal("early", ringing.Dialogs);
-            var talking = await NextWithDialogsAsync(lamp, d => d == "confirmed");
-            var free = await NextWithDialogsAsync(lamp, d => d == "none");
+            var talking = await DialogPublishTests.NextWithDialogsAsync(lamp, d => d == "confirmed");
+            var free = await DialogPublishTests.NextWithDialogsAsync(lamp, d => d == "none");
             Assert.True(free.CSeq > talking.CSeq && talking.CSeq > ringing.CSeq);
             Assert.True(long.Parse(free.Version, CultureInfo.InvariantCulture) > long.Parse(ringing.Version, CultureInfo.InvariantCulture));
 
@@ -139,17 +139,6 @@ public sealed class KamailioCallProxyTests(ITestOutputHelper output)
             if (answer?.StatusCode == 200)
                 return;
             Assert.True(DateTime.UtcNow < deadline, "Kamailio did not answer within 20 s.");
-        }
-    }
-
-    private static async Task<PerlSipClient.Notification> NextWithDialogsAsync(PerlSipClient lamp, Func<string, bool> match)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(15);
-        while (true)
-        {
-            var notify = await lamp.NextNotifyAsync(deadline - DateTime.UtcNow);
-            if (match(notify.Dialogs))
-                return notify;
         }
     }
 }
