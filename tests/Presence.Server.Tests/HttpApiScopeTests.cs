@@ -13,7 +13,7 @@ public sealed class HttpApiScopeTests
     [Fact]
     public async Task The_read_token_reads_everything_and_changes_nothing()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: [$"--Http:ReadToken={ReadToken}"]);
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: [$"--Http:ReadToken={ReadToken}"]);
         using var operatorApi = server.CreateApiClient();
         Assert.Equal(HttpStatusCode.Created, (await operatorApi.PostAsJsonAsync("/api/users", new { aor = "alice@example.com", password = "correct-horse" })).StatusCode);
         using var reader = new HttpClient { BaseAddress = server.HttpBase };
@@ -62,7 +62,7 @@ public sealed class HttpApiScopeTests
     [Fact]
     public async Task The_operator_token_still_changes_everything_and_bad_tokens_get_401()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: [$"--Http:ReadToken={ReadToken}"]);
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: [$"--Http:ReadToken={ReadToken}"]);
         using var operatorApi = server.CreateApiClient();
         Assert.Equal(HttpStatusCode.OK, (await operatorApi.PutAsJsonAsync("/api/users/alice@example.com/dnd", new { comment = "Lunch" })).StatusCode);
         Assert.Equal(HttpStatusCode.Created, (await operatorApi.PostAsJsonAsync("/api/users", new { aor = "bob@example.com", password = "correct-horse" })).StatusCode);
@@ -85,7 +85,7 @@ public sealed class HttpApiScopeTests
     [InlineData("two words", "Http:ReadToken may only hold")]
     public async Task A_read_token_that_cannot_work_is_refused_at_start(string readToken, string message)
     {
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(extraArgs: [$"--Http:ReadToken={readToken}"]));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(auth: false, extraArgs: [$"--Http:ReadToken={readToken}"]));
         Assert.Contains("exit code 2", ex.Message, StringComparison.Ordinal);
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
     }

@@ -12,7 +12,7 @@ public sealed class HttpApiTests
     [Fact]
     public async Task Every_call_needs_the_bearer_token()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         using var anonymous = new HttpClient { BaseAddress = server.HttpBase };
         var response = await anonymous.GetAsync("/api/users/alice@example.com/presence");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
@@ -25,7 +25,7 @@ public sealed class HttpApiTests
     [Fact]
     public async Task Presence_reads_as_json_and_as_pidf()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await alice.RegisterAsync();
         using var api = server.CreateApiClient();
@@ -46,7 +46,7 @@ public sealed class HttpApiTests
     [Fact]
     public async Task Dnd_alternatives_and_voicemail_set_through_the_api_reach_watchers_and_routing()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var bob = new TestUserAgent(server.Port, "bob");
         using var api = server.CreateApiClient();
         await bob.SubscribeAsync("sip:alice@example.com");
@@ -81,7 +81,7 @@ public sealed class HttpApiTests
     [Fact]
     public async Task History_lists_status_changes_newest_first()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         using var api = server.CreateApiClient();
         await alice.RegisterAsync();
@@ -96,7 +96,7 @@ public sealed class HttpApiTests
     [Fact]
     public async Task Live_stream_sends_the_current_presence_then_each_change()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         using var api = server.CreateApiClient();
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(20));

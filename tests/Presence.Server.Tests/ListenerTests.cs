@@ -75,7 +75,7 @@ public sealed class ListenerTests : IDisposable
     [Fact]
     public async Task Sigterm_stops_the_server_cleanly()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         int exit = await server.TerminateAsync(TimeSpan.FromSeconds(20));
         Assert.Equal(0, exit);
         Assert.Contains("SIP endpoint stopped", server.Output, StringComparison.Ordinal);
@@ -85,7 +85,7 @@ public sealed class ListenerTests : IDisposable
     public async Task Invalid_configuration_is_refused_with_a_message()
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => ServerProcess.StartAsync(extraArgs: ["--Sip:ListenAddress=not-an-ip"]));
+            () => ServerProcess.StartAsync(auth: false, extraArgs: ["--Sip:ListenAddress=not-an-ip"]));
         Assert.Contains("exit code 2", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Sip:ListenAddress 'not-an-ip' is not an IP address.", ex.Message, StringComparison.Ordinal);
     }
@@ -98,7 +98,7 @@ public sealed class ListenerTests : IDisposable
         taken.Bind(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
         int port = ((System.Net.IPEndPoint)taken.LocalEndPoint!).Port;
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => ServerProcess.StartAsync(extraArgs: [$"--Sip:UdpPort={port}"]));
+            () => ServerProcess.StartAsync(auth: false, extraArgs: [$"--Sip:UdpPort={port}"]));
         Assert.Contains("exit code 3", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Cannot listen:", ex.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled exception", ex.Message, StringComparison.Ordinal);
@@ -113,7 +113,7 @@ public sealed class ListenerTests : IDisposable
         {
             int port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
             var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-                () => ServerProcess.StartAsync(extraArgs: [$"--Http:Urls=http://127.0.0.1:{port}"]));
+                () => ServerProcess.StartAsync(auth: false, extraArgs: [$"--Http:Urls=http://127.0.0.1:{port}"]));
             Assert.Contains("exit code 3", ex.Message, StringComparison.Ordinal);
             Assert.Contains("Cannot listen:", ex.Message, StringComparison.Ordinal);
             Assert.DoesNotContain("Unhandled exception", ex.Message, StringComparison.Ordinal);
@@ -128,7 +128,7 @@ public sealed class ListenerTests : IDisposable
     public async Task Contradictory_expiry_rules_are_refused_with_a_message()
     {
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(
-            () => ServerProcess.StartAsync(extraArgs: ["--Presence:Rules:MinRegisterExpires=5000"]));
+            () => ServerProcess.StartAsync(auth: false, extraArgs: ["--Presence:Rules:MinRegisterExpires=5000"]));
         Assert.Contains("exit code 2", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MinRegisterExpires (5000)", ex.Message, StringComparison.Ordinal);
     }

@@ -20,7 +20,7 @@ public sealed class LoadGenSmokeTests
     {
         // As for any load run: no per-address rate limit. And Debug logging of every request (the test servers'
         // default) would be the bottleneck.
-        await using var server = await ServerProcess.StartAsync(
+        await using var server = await ServerProcess.StartAsync(auth: false,
             extraArgs: ["--Sip:RateLimit:Enabled=false", "--Logging:LogLevel:Default=Information"]);
         string results = Directory.CreateTempSubdirectory("loadgen-smoke-").FullName;
         var common = new LoadOptions
@@ -74,7 +74,7 @@ public sealed class LoadGenSmokeTests
         // A second seed into the same file is refused: it would mix two layouts.
         await Assert.ThrowsAsync<ArgumentException>(() => StoreSeeder.SeedAsync(options, _ => { }));
 
-        await using var server = await ServerProcess.StartAsync(
+        await using var server = await ServerProcess.StartAsync(auth: false,
             extraArgs: ["--Sip:RateLimit:Enabled=false", "--Logging:LogLevel:Default=Information", $"--Presence:DatabasePath={store}"]);
         RunResult result = await LoadRun.RunAsync(options with { Server = new IPEndPoint(IPAddress.Loopback, server.Port) });
         Assert.True(result.Passed, string.Join("; ", result.ErrorSummary));

@@ -14,7 +14,7 @@ public sealed class OrleansDashboardTests
     [Fact]
     public async Task Off_by_default()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         using var client = new HttpClient { BaseAddress = server.HttpBase };
         client.DefaultRequestHeaders.Authorization = Basic(ServerProcess.ApiToken);
         Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/orleans/")).StatusCode);
@@ -23,7 +23,7 @@ public sealed class OrleansDashboardTests
     [Fact]
     public async Task On_it_answers_the_operators_token_only_and_shows_the_silo_and_the_users_grains()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: ["--OrleansDashboard:Enabled=true", $"--Http:ReadToken={ReadToken}"]);
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: ["--OrleansDashboard:Enabled=true", $"--Http:ReadToken={ReadToken}"]);
         await using (var alice = new TestUserAgent(server.Port, "alice"))
             Assert.Equal(200, (await alice.RegisterAsync()).StatusCode);
         using var client = new HttpClient { BaseAddress = server.HttpBase };

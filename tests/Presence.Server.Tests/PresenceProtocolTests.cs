@@ -23,7 +23,7 @@ public sealed class PresenceProtocolTests
     [Fact]
     public async Task A_watcher_follows_alice_through_every_composite_value()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
 
@@ -76,7 +76,7 @@ public sealed class PresenceProtocolTests
     [Fact]
     public async Task Invite_and_message_to_a_user_in_dnd_get_480_with_the_comment_or_302_to_voicemail()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
         await alice.RegisterAsync();
@@ -106,7 +106,7 @@ public sealed class PresenceProtocolTests
     [Fact]
     public async Task Bad_input_gets_400_489_and_412_and_changes_nothing()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
         await alice.RegisterAsync();
@@ -133,7 +133,7 @@ public sealed class PresenceProtocolTests
     [Fact]
     public async Task State_and_subscriptions_survive_sigkill_and_notifies_continue_in_the_same_dialog()
     {
-        var server = await ServerProcess.StartAsync();
+        var server = await ServerProcess.StartAsync(auth: false);
         try
         {
             await using var alice = new TestUserAgent(server.Port, "alice");
@@ -167,7 +167,7 @@ public sealed class PresenceProtocolTests
     [Fact]
     public async Task A_change_acknowledged_just_before_a_sigkill_is_notified_again_after_the_restart()
     {
-        var server = await ServerProcess.StartAsync();
+        var server = await ServerProcess.StartAsync(auth: false);
         try
         {
             await using var alice = new TestUserAgent(server.Port, "alice");
@@ -202,7 +202,7 @@ public sealed class PresenceProtocolTests
     [Fact]
     public async Task Expiry_is_acted_on_within_a_second_and_watchers_hear_at_once()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs:
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs:
             ["--Presence:Rules:MinRegisterExpires=1", "--Presence:Rules:MinSubscribeExpires=1"]);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
@@ -227,7 +227,7 @@ public sealed class PresenceProtocolTests
     [Fact]
     public async Task Expiries_that_fall_while_the_server_is_down_or_after_its_restart_are_acted_on_within_a_second()
     {
-        var server = await ServerProcess.StartAsync(extraArgs: ["--Presence:Rules:MinRegisterExpires=1"]);
+        var server = await ServerProcess.StartAsync(auth: false, extraArgs: ["--Presence:Rules:MinRegisterExpires=1"]);
         try
         {
             await using var alice = new TestUserAgent(server.Port, "alice");
@@ -271,7 +271,7 @@ public sealed class PresenceProtocolTests
     [Fact]
     public async Task A_watcher_answering_481_loses_its_subscription()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
         await bob.SubscribeAsync(alice.Aor);

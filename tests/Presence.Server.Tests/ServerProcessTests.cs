@@ -16,7 +16,9 @@ public sealed class ServerProcessTests(ServerFixture fixture)
     [Fact]
     public async Task Sipsak_options_over_udp_is_answered_200()
     {
-        var (code, output) = await Sipsak.RunAsync("-vv", "-s", $"sip:probe@127.0.0.1:{Server.Port}");
+        // A real client: against the defaults a new user gets (authentication on), not the shared test server.
+        await using var server = await ServerProcess.StartAsync();
+        var (code, output) = await Sipsak.RunAsync("-vv", "-s", $"sip:probe@127.0.0.1:{server.Port}");
         Assert.True(code == 0, output);
         Assert.Contains("SIP/2.0 200 OK", output);
         Assert.Contains("Allow: OPTIONS", output);
@@ -26,7 +28,8 @@ public sealed class ServerProcessTests(ServerFixture fixture)
     [Fact]
     public async Task Sipsak_options_over_tcp_is_answered_200()
     {
-        var (code, output) = await Sipsak.RunAsync("-vv", "--transport=tcp", "-s", $"sip:probe@127.0.0.1:{Server.Port}");
+        await using var server = await ServerProcess.StartAsync();
+        var (code, output) = await Sipsak.RunAsync("-vv", "--transport=tcp", "-s", $"sip:probe@127.0.0.1:{server.Port}");
         Assert.True(code == 0, output);
         Assert.Contains("SIP/2.0 200 OK", output);
     }

@@ -24,7 +24,7 @@ public sealed class SourceFloodTests(ITestOutputHelper output)
     [Fact]
     public async Task A_flood_from_one_source_does_not_starve_the_others()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs:
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs:
         [
             $"--Sip:RateLimit:RequestsPerSecond={Rate}",
             $"--Sip:RateLimit:Burst={Burst}",
@@ -76,7 +76,7 @@ public sealed class SourceFloodTests(ITestOutputHelper output)
     [Fact]
     public async Task Over_the_rate_a_request_gets_503_then_nothing_and_exempt_sources_are_not_limited()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs:
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs:
         [
             "--Sip:RateLimit:RequestsPerSecond=0.2", "--Sip:RateLimit:Burst=1", "--Sip:RateLimit:Exempt:0=127.0.0.8/32",
         ]);
@@ -113,7 +113,7 @@ public sealed class SourceFloodTests(ITestOutputHelper output)
     [InlineData("--Sip:MaxConnectionsPerAddress=-1", "Sip:MaxConnectionsPerAddress cannot be negative")]
     public async Task Limits_that_cannot_work_are_refused_at_start(string argument, string message)
     {
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(extraArgs: [argument]));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ServerProcess.StartAsync(auth: false, extraArgs: [argument]));
         Assert.Contains("exit code 2", ex.Message, StringComparison.Ordinal);
         Assert.Contains(message, ex.Message, StringComparison.Ordinal);
     }

@@ -13,7 +13,7 @@ public sealed class WatcherAuthorizationTests
     [Fact]
     public async Task A_confirm_watcher_is_pending_visible_to_the_user_then_active_after_approval()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var eve = new TestUserAgent(server.Port, "eve", "elsewhere.example");
         using var api = server.CreateApiClient();
@@ -44,7 +44,7 @@ public sealed class WatcherAuthorizationTests
     [Fact]
     public async Task A_polite_blocked_watcher_sees_closed_and_no_note_and_a_blocked_one_is_rejected()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
         await using var carol = new TestUserAgent(server.Port, "carol");
@@ -81,7 +81,7 @@ public sealed class WatcherAuthorizationTests
     [Fact]
     public async Task The_central_policy_from_configuration_blocks_a_domain()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: ["--Presence:Rules:Watchers:Domains:rival.example=Block"]);
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: ["--Presence:Rules:Watchers:Domains:rival.example=Block"]);
         await using var spy = new TestUserAgent(server.Port, "spy", "rival.example");
         Assert.Equal(403, (await spy.SubscribeAsync("sip:alice@example.com")).StatusCode);
     }
@@ -93,7 +93,7 @@ public sealed class WatcherInfoProtocolTests
     [Fact]
     public async Task Alice_sees_her_watchers_and_pending_requests_over_sip()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
         await using var eve = new TestUserAgent(server.Port, "eve", "elsewhere.example");
@@ -129,7 +129,7 @@ public sealed class GroupPolicyTests
     [Fact]
     public async Task Contractors_may_never_watch_executives()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs:
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs:
         [
             "--Presence:Rules:Watchers:Groups:0:Watchers=contractors",
             "--Presence:Rules:Watchers:Groups:0:Presentities=executives",

@@ -15,7 +15,7 @@ public sealed class DashboardApiTests
     [Fact]
     public async Task The_page_needs_no_token_and_may_load_only_its_own_script_and_style()
     {
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         using var anonymous = new HttpClient { BaseAddress = server.HttpBase };
 
         var page = await anonymous.GetAsync("/dashboard");
@@ -41,7 +41,7 @@ public sealed class DashboardApiTests
     [Fact]
     public async Task The_read_token_gets_this_members_totals_rates_and_latest_changes()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: [$"--Http:ReadToken={ReadToken}"]);
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: [$"--Http:ReadToken={ReadToken}"]);
         using var reader = new HttpClient { BaseAddress = server.HttpBase };
         reader.DefaultRequestHeaders.Authorization = new("Bearer", ReadToken);
         var before = await reader.GetFromJsonAsync<JsonElement>("/api/dashboard");

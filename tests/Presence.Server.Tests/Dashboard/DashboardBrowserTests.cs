@@ -37,7 +37,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
     public async Task The_dashboard_asks_for_the_token_shows_the_member_and_follows_a_users_presence_live()
     {
         using var browser = HeadlessChromium.Start();
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         var page = browser.Driver;
 
         page.Navigate().GoToUrl(new Uri(server.HttpBase!, "/dashboard"));
@@ -122,7 +122,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
     public async Task A_token_in_the_fragment_opens_the_dashboard_and_leaves_the_address_and_a_wrong_one_is_asked_again()
     {
         using var browser = HeadlessChromium.Start();
-        await using var server = await ServerProcess.StartAsync();
+        await using var server = await ServerProcess.StartAsync(auth: false);
         var page = browser.Driver;
 
         page.Navigate().GoToUrl(new Uri(server.HttpBase!, "/dashboard#token=" + ServerProcess.ApiToken));

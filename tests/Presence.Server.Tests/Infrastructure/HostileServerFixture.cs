@@ -43,7 +43,7 @@ public sealed class HostileServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _server = await ServerProcess.StartAsync(
+        _server = await ServerProcess.StartAsync(auth: false,
             tls: TestCertificate.WritePem(_directory),
             extraArgs:
             [

@@ -7,7 +7,7 @@ public sealed class ServerFixture : IAsyncLifetime
 
     public ServerProcess Server => _server ?? throw new InvalidOperationException("The server has not started.");
 
-    public async Task InitializeAsync() => _server = await ServerProcess.StartAsync();
+    public async Task InitializeAsync() => _server = await ServerProcess.StartAsync(auth: false);
 
     public async Task DisposeAsync()
     {

@@ -77,11 +77,12 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts a server. Digest authentication is off unless <paramref name="auth"/> asks for it: the tests of
-    /// presence behaviour are not about credentials; the authentication tests turn it on.
+    /// Starts a server with the defaults a new user gets: digest authentication on. A test of presence behaviour that
+    /// is not about credentials, and drives the server with the test's own user agents, says <c>auth: false</c>; a
+    /// test with a real client never does.
     /// </summary>
     public static Task<ServerProcess> StartAsync(
-        string listenAddress = "127.0.0.1", (string CertificatePath, string KeyPath)? tls = null, bool auth = false, params string[] extraArgs) =>
+        string listenAddress = "127.0.0.1", (string CertificatePath, string KeyPath)? tls = null, bool auth = true, params string[] extraArgs) =>
         StartAsync(listenAddress, tls, auth, sip: true, extraArgs);
 
     /// <summary>

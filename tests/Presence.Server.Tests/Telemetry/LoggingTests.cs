@@ -47,7 +47,7 @@ public sealed class LoggingTests
     [Fact]
     public async Task Levels_are_set_per_category()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs:
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs:
         [
             "--Logging:LogLevel:Default=Warning",
             "--Logging:LogLevel:Microsoft.Hosting.Lifetime=Information",

@@ -22,7 +22,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task A_workload_shows_up_exactly_in_the_metrics_and_promtool_accepts_the_page()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: [$"--Http:ReadToken={ReadToken}"]);
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: [$"--Http:ReadToken={ReadToken}"]);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
 
@@ -76,7 +76,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task The_user_gauges_follow_users_out_of_memory_and_back()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: ["--Presence:IdleTimeout=00:00:03"]);
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: ["--Presence:IdleTimeout=00:00:03"]);
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
         Assert.Equal(200, (await bob.SubscribeAsync(alice.Aor)).StatusCode);
@@ -106,7 +106,7 @@ public sealed class MetricsEndpointTests
     [Fact]
     public async Task Metrics_need_a_token_and_the_read_token_is_enough()
     {
-        await using var server = await ServerProcess.StartAsync(extraArgs: [$"--Http:ReadToken={ReadToken}"]);
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: [$"--Http:ReadToken={ReadToken}"]);
         using var anonymous = new HttpClient { BaseAddress = server.HttpBase };
         using var denied = await anonymous.GetAsync("/metrics");
         Assert.Equal(HttpStatusCode.Unauthorized, denied.StatusCode);

@@ -33,7 +33,7 @@ public sealed class OtlpExportTests
     public async Task Metrics_spans_and_logs_reach_an_otlp_collector()
     {
         await using var collector = new FakeOtlpCollector();
-        await using var server = await ServerProcess.StartAsync(extraArgs:
+        await using var server = await ServerProcess.StartAsync(auth: false, extraArgs:
         [
             $"--OTEL_EXPORTER_OTLP_ENDPOINT={collector.Url}",
             "--OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf",
