@@ -14,7 +14,7 @@ namespace Presence.Core.Documents;
 internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
 {
     /// <summary>Where an element stands, which decides what a child with a given name means.</summary>
-    internal enum Scope : byte { Presence, Tuple, Status, Person, Device, Activities, Other }
+    internal enum Scope : byte { Presence, Tuple, Status, Person, Device, Activities, ServCaps, DevCaps, Duplex, Mobility, DuplexSupported, MobilitySupported, Other }
 
     private bool _anyOpen;
     private bool _anyClosed;
@@ -32,6 +32,12 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
     private int _tuple;
     private readonly HashSet<int> _openTuples = [];
     private readonly List<(int Tuple, AlternativeContact Contact)> _tupleContacts = [];
+    // RFC 5196 capabilities and RFC 4479 device IDs, per tuple and per device (numbered from 1 as they come).
+    private readonly Dictionary<int, CapabilitiesBuilder> _tupleCaps = [];
+    private readonly Dictionary<int, string> _tupleDevices = [];
+    private int _device;
+    private readonly Dictionary<int, CapabilitiesBuilder> _deviceCaps = [];
+    private readonly Dictionary<int, string> _deviceIds = [];
 
     private PidfParser(XmlReader reader)
         : base(reader)
@@ -62,7 +68,9 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
         {
             PresenceNamespaces.Pidf => ReadPidfElement(parent, name),
             PresenceNamespaces.DataModel when name == "person" && parent == Scope.Presence => Enter(Scope.Person),
-            PresenceNamespaces.DataModel when name == "device" && parent == Scope.Presence => Enter(Scope.Device),
+            PresenceNamespaces.DataModel when name == "device" && parent == Scope.Presence => EnterDevice(),
+            PresenceNamespaces.DataModel when name == "deviceID" && parent is Scope.Tuple or Scope.Device => ReadDeviceId(parent),
+            PresenceNamespaces.Caps => ReadCapability(parent, name),
             PresenceNamespaces.DataModel when name == "note" && CanHoldNote(parent) => ReadNote(ref _note),
             // RFC 4480 puts activities in a person; older RPID drafts put them in a tuple or its status.
             PresenceNamespaces.Rpid when name == "activities" => Enter(Scope.Activities),
@@ -87,6 +95,102 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
         _tuple++;
         return Enter(Scope.Tuple);
     }
+
+    private Step EnterDevice()
+    {
+        _device++;
+        return Enter(Scope.Device);
+    }
+
+    /// <summary>RFC 4479 §3.4.1: the device a tuple's service runs on, or the ID of a device element (a URN).</summary>
+    private Step ReadDeviceId(Scope parent)
+    {
+        string id = ReadTrimmedText();
+        if (id.Length > 0)
+        {
+            if (parent == Scope.Tuple)
+                _tupleDevices.TryAdd(_tuple, id);
+            else
+                _deviceIds.TryAdd(_device, id);
+        }
+        return Step.Consumed;
+    }
+
+    /// <summary>
+    /// RFC 5196: &lt;servcaps&gt; in a tuple (§3.2; also accepted inside its status, where earlier versions of this
+    /// server wrote it) and &lt;devcaps&gt; in a device (§3.3). Liberal: a value that is not a boolean or a known
+    /// token is passed over, as is every element this server does not use.
+    /// </summary>
+    private Step ReadCapability(Scope parent, string name)
+    {
+        switch (parent)
+        {
+            case Scope.Tuple or Scope.Status when name == "servcaps":
+                return Enter(Scope.ServCaps);
+            case Scope.Device when name == "devcaps":
+                return Enter(Scope.DevCaps);
+            case Scope.ServCaps:
+                return ReadServiceCapability(name);
+            case Scope.DevCaps when name == "mobility":
+                return Enter(Scope.Mobility);
+            case Scope.DevCaps when name == "description":
+                return ReadDescription(DeviceCaps());
+            case Scope.Duplex when name == "supported":
+                return Enter(Scope.DuplexSupported);
+            case Scope.Mobility when name == "supported":
+                return Enter(Scope.MobilitySupported);
+            case Scope.DuplexSupported:
+                TupleCaps().Duplexes.Add(name);
+                return Skip();
+            case Scope.MobilitySupported:
+                DeviceCaps().Mobilities.Add(name);
+                return Skip();
+            default:
+                return Skip();
+        }
+    }
+
+    private Step ReadServiceCapability(string name)
+    {
+        CapabilitiesBuilder caps = TupleCaps();
+        switch (name)
+        {
+            case "audio": caps.Audio = ReadBoolean(); return Step.Consumed;
+            case "video": caps.Video = ReadBoolean(); return Step.Consumed;
+            case "text": caps.Text = ReadBoolean(); return Step.Consumed;
+            case "message": caps.Message = ReadBoolean(); return Step.Consumed;
+            case "automata": caps.Automata = ReadBoolean(); return Step.Consumed;
+            case "duplex": return Enter(Scope.Duplex);
+            case "description": return ReadDescription(caps);
+            case "type":
+                // §3.2.10: "type/subtype", lowercase.
+                string type = ReadTrimmedText().ToLowerInvariant();
+                if (type.Length is > 2 and <= 100 && type.IndexOf('/', StringComparison.Ordinal) > 0 && !type.Any(char.IsWhiteSpace))
+                    caps.Types.Add(type);
+                return Step.Consumed;
+            default:
+                return Skip();
+        }
+    }
+
+    private Step ReadDescription(CapabilitiesBuilder caps)
+    {
+        string description = ReadTrimmedText();
+        if (caps.Description is null && description.Length > 0)
+            caps.Description = description.Length > 200 ? description[..200] : description;
+        return Step.Consumed;
+    }
+
+    private bool? ReadBoolean() => ReadTrimmedText() switch
+    {
+        "true" or "1" => true,
+        "false" or "0" => false,
+        _ => null,
+    };
+
+    private CapabilitiesBuilder TupleCaps() => _tupleCaps.TryGetValue(_tuple, out var caps) ? caps : _tupleCaps[_tuple] = new();
+
+    private CapabilitiesBuilder DeviceCaps() => _deviceCaps.TryGetValue(_device, out var caps) ? caps : _deviceCaps[_device] = new();
 
     private Step ReadExtension(Scope parent, string name)
     {
@@ -215,6 +319,40 @@ internal sealed class PidfParser : DocumentWalker<PidfParser.Scope>
             Contacts = _contacts,
             OpenContacts = _tupleContacts.Where(c => _openTuples.Contains(c.Tuple)).Select(c => c.Contact)
                 .DistinctBy(c => c.Uri, StringComparer.Ordinal).ToList(),
+            Services = _tupleCaps
+                .Select(t => (t.Key, Caps: t.Value.Build()))
+                .Where(t => t.Caps.Any)
+                .OrderBy(t => t.Key)
+                .Select(t => new PublishedService(
+                    _tupleContacts.FirstOrDefault(c => c.Tuple == t.Key).Contact?.Uri,
+                    _tupleDevices.GetValueOrDefault(t.Key), _openTuples.Contains(t.Key), t.Caps))
+                .ToList(),
+            Devices = _deviceIds
+                .Where(d => _deviceCaps.ContainsKey(d.Key))
+                .OrderBy(d => d.Key)
+                .Select(d => (d.Value, Caps: _deviceCaps[d.Key].Build()))
+                .Where(d => d.Caps.Mobility is not null || d.Caps.Description is not null)
+                .Select(d => new PublishedDevice(d.Value, d.Caps.Mobility, d.Caps.Description))
+                .ToList(),
+        };
+    }
+
+    /// <summary>What one servcaps or devcaps said, gathered while reading.</summary>
+    private sealed class CapabilitiesBuilder
+    {
+        public bool? Audio, Video, Text, Message, Automata;
+        public string? Description;
+        public readonly List<string> Duplexes = [];
+        public readonly List<string> Mobilities = [];
+        public readonly List<string> Types = [];
+
+        public Model.DeviceCapabilities Build() => new(Audio, Video, Text, Message, Automata)
+        {
+            // A list of several says the service can work either way: only a single value describes it.
+            Duplex = Duplexes.Count == 1 && Duplexes[0] is "full" or "half" or "receive-only" or "send-only" ? Duplexes[0] : null,
+            Mobility = Mobilities.Count == 1 && Mobilities[0] is "fixed" or "mobile" ? Mobilities[0] : null,
+            Description = Description,
+            Types = Types.Count > 0 ? Types.Distinct(StringComparer.Ordinal).Take(20).ToArray() : null,
         };
     }
 }

@@ -53,6 +53,7 @@ public static class PidfWriter
                 WriteTuple(ref xml, document, i + 1, i < document.Contacts.Count ? document.Contacts[i] : null);
 
             WritePerson(ref xml, Activities(document));
+            WriteDevices(ref xml, document.Contacts);
             xml.Raw("</presence>\n"u8);
             return xml.ToArray();
         }
@@ -95,7 +96,7 @@ public static class PidfWriter
         }
     }
 
-    /// <summary>RFC 3863 §4.1.2 child order: status, contact, note, timestamp.</summary>
+    /// <summary>RFC 3863 §4.1.2 child order: status, other namespaces (servcaps, deviceID), contact, note, timestamp.</summary>
     private static void WriteTuple(ref Utf8XmlBuilder xml, CompositeDocument document, int number, AlternativeContact? contact)
     {
         xml.Raw("  <tuple id=\"t"u8);
@@ -104,10 +105,15 @@ public static class PidfWriter
         xml.Raw(IsOpen(document.Status) ? "open"u8 : "closed"u8);
         xml.Raw("</basic>\n      <po:extended>"u8);
         xml.Raw(ExtendedValue(document.Status));
-        xml.Raw("</po:extended>\n"u8);
+        xml.Raw("</po:extended>\n    </status>\n"u8);
         if (contact?.Capabilities is { Any: true } caps)
             WriteServiceCapabilities(ref xml, caps);
-        xml.Raw("    </status>\n"u8);
+        if (contact?.DeviceId is { } device)
+        {
+            xml.Raw("    <dm:deviceID>"u8);
+            xml.Text(device);
+            xml.Raw("</dm:deviceID>\n"u8);
+        }
         if (contact is not null)
         {
             xml.Raw("    <contact priority=\""u8);
@@ -131,29 +137,83 @@ public static class PidfWriter
         xml.Raw("  </tuple>\n"u8);
     }
 
-    /// <summary>RFC 5196 §3: the service capabilities of the device the tuple's contact reaches, in its status; only what
-    /// the device said (RFC 3840 feature tags at registration).</summary>
+    /// <summary>
+    /// RFC 5196 §3.2: the service capabilities of the device the tuple's contact reaches, a child of the tuple after its
+    /// status, children in the schema's order; only what the device said.
+    /// </summary>
     private static void WriteServiceCapabilities(ref Utf8XmlBuilder xml, Model.DeviceCapabilities caps)
     {
-        xml.Raw("      <caps:servcaps xmlns:caps=\"urn:ietf:params:xml:ns:pidf:caps\">\n"u8);
+        xml.Raw("    <caps:servcaps xmlns:caps=\"urn:ietf:params:xml:ns:pidf:caps\">\n"u8);
         Capability(ref xml, "audio"u8, caps.Audio);
-        Capability(ref xml, "video"u8, caps.Video);
-        Capability(ref xml, "text"u8, caps.Text);
-        Capability(ref xml, "message"u8, caps.Message);
         Capability(ref xml, "automata"u8, caps.Automata);
-        xml.Raw("      </caps:servcaps>\n"u8);
+        if (caps.Description is { } description)
+        {
+            xml.Raw("      <caps:description>"u8);
+            xml.Text(description);
+            xml.Raw("</caps:description>\n"u8);
+        }
+        if (caps.Duplex is { } duplex)
+        {
+            xml.Raw("      <caps:duplex><caps:supported><caps:"u8);
+            // Only RFC 5196's four names reach here (DeviceCapabilities keeps no other).
+            xml.Text(duplex);
+            xml.Raw("/></caps:supported></caps:duplex>\n"u8);
+        }
+        Capability(ref xml, "message"u8, caps.Message);
+        Capability(ref xml, "text"u8, caps.Text);
+        foreach (string type in caps.Types ?? [])
+        {
+            xml.Raw("      <caps:type>"u8);
+            xml.Text(type);
+            xml.Raw("</caps:type>\n"u8);
+        }
+        Capability(ref xml, "video"u8, caps.Video);
+        xml.Raw("    </caps:servcaps>\n"u8);
 
         static void Capability(ref Utf8XmlBuilder xml, ReadOnlySpan<byte> name, bool? value)
         {
             if (value is not { } v)
                 return;
-            xml.Raw("        <caps:"u8);
+            xml.Raw("      <caps:"u8);
             xml.Raw(name);
             xml.Raw(">"u8);
             xml.Raw(v ? "true"u8 : "false"u8);
             xml.Raw("</caps:"u8);
             xml.Raw(name);
             xml.Raw(">\n"u8);
+        }
+    }
+
+    /// <summary>
+    /// RFC 4479 §3.4 devices with RFC 5196 §3.3 device capabilities: one &lt;dm:device&gt; per device ID whose mobility
+    /// or description is known, after the tuples and the person.
+    /// </summary>
+    private static void WriteDevices(ref Utf8XmlBuilder xml, IReadOnlyList<AlternativeContact> contacts)
+    {
+        int number = 0;
+        var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        foreach (AlternativeContact contact in contacts)
+        {
+            if (contact.DeviceId is not { } id || contact.Capabilities is not { } caps || (caps.Mobility is null && caps.Description is null) || !seen.Add(id))
+                continue;
+            xml.Raw("  <dm:device id=\"d"u8);
+            xml.Integer(++number);
+            xml.Raw("\">\n    <caps:devcaps xmlns:caps=\"urn:ietf:params:xml:ns:pidf:caps\">\n"u8);
+            if (caps.Description is { } description)
+            {
+                xml.Raw("      <caps:description>"u8);
+                xml.Text(description);
+                xml.Raw("</caps:description>\n"u8);
+            }
+            if (caps.Mobility is { } mobility)
+            {
+                xml.Raw("      <caps:mobility><caps:supported><caps:"u8);
+                xml.Text(mobility);
+                xml.Raw("/></caps:supported></caps:mobility>\n"u8);
+            }
+            xml.Raw("    </caps:devcaps>\n    <dm:deviceID>"u8);
+            xml.Text(id);
+            xml.Raw("</dm:deviceID>\n  </dm:device>\n"u8);
         }
     }
 

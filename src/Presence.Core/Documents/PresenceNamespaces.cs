@@ -15,6 +15,9 @@ internal static class PresenceNamespaces
     /// <summary>RFC 4480, RPID.</summary>
     public const string Rpid = "urn:ietf:params:xml:ns:pidf:rpid";
 
+    /// <summary>RFC 5196: service and device capabilities.</summary>
+    public const string Caps = "urn:ietf:params:xml:ns:pidf:caps";
+
     /// <summary>RFC 4235 §4.1.</summary>
     public const string DialogInfo = "urn:ietf:params:xml:ns:dialog-info";
 

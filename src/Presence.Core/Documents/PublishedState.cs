@@ -51,4 +51,19 @@ public sealed record PublishedState
     /// the user's own AOR and a registered contact, which real clients publish and which add nothing.
     /// </summary>
     public IReadOnlyList<AlternativeContact> OpenContacts { get; init; } = [];
+
+    /// <summary>
+    /// The RFC 5196 service capabilities of the tuples that carry them (<c>&lt;caps:servcaps&gt;</c>), each with the
+    /// tuple's contact and <c>&lt;dm:deviceID&gt;</c>, in document order.
+    /// </summary>
+    public IReadOnlyList<PublishedService> Services { get; init; } = [];
+
+    /// <summary>The RFC 4479 devices with RFC 5196 device capabilities (<c>&lt;caps:devcaps&gt;</c>), by device ID.</summary>
+    public IReadOnlyList<PublishedDevice> Devices { get; init; } = [];
 }
+
+/// <summary>One published tuple's service capabilities: where it reaches (contact, device) and what it can do.</summary>
+public sealed record PublishedService(string? Contact, string? DeviceId, bool Open, Model.DeviceCapabilities Capabilities);
+
+/// <summary>One published device (RFC 4479 &lt;dm:device&gt;): its ID and its device capabilities (mobility, description).</summary>
+public sealed record PublishedDevice(string DeviceId, string? Mobility, string? Description);

@@ -260,7 +260,7 @@ public sealed partial class Presentity
         Note = composite.Note,
         // A user in do-not-disturb takes no calls: its devices show no capabilities.
         Contacts = composite.DocumentContacts.Select(c => new AlternativeContact(c.Uri, c.Priority,
-            composite.Status == ExtendedStatus.DoNotDisturb ? null : c.Capabilities)).ToList(),
+            composite.Status == ExtendedStatus.DoNotDisturb ? null : c.Capabilities, c.DeviceId)).ToList(),
         Activities = composite.Activities,
     };
 

@@ -1,26 +1,18 @@
+using Presence.Core.Composite;
 using Presence.Core.Model;
 using Presence.Core.Presentity;
 
 namespace Presence.Grains.Commands;
 
-/// <summary>One Contact of a REGISTER (RFC 3261 §10.2.1), parsed by the SIP node that received it, with the device's
-/// capabilities from its feature tags (RFC 3840), when it gave any.</summary>
+/// <summary>One Contact of a REGISTER (RFC 3261 §10.2.1), parsed by the SIP node that received it, with its RFC 3840
+/// feature parameters as sent (<c>audio</c>, <c>methods="INVITE,MESSAGE"</c>), when it gave any.</summary>
 [GenerateSerializer, Immutable]
 public sealed record ContactCommand(
     [property: Id(0)] string Uri,
     [property: Id(1)] int? Expires,
     [property: Id(2)] double? Q,
     [property: Id(3)] string? InstanceId,
-    [property: Id(4)] CapabilitiesValue? Capabilities = null);
-
-/// <summary>A device's capabilities on the wire between silos (<see cref="DeviceCapabilities"/>).</summary>
-[GenerateSerializer, Immutable]
-public sealed record CapabilitiesValue(
-    [property: Id(0)] bool? Audio, [property: Id(1)] bool? Video, [property: Id(2)] bool? Text, [property: Id(3)] bool? Message,
-    [property: Id(4)] bool? Automata)
-{
-    public DeviceCapabilities ToModel() => new(Audio, Video, Text, Message, Automata);
-}
+    [property: Id(4)] string[]? Features = null);
 
 /// <summary>REGISTER (RFC 3261 §10.3): add, refresh, remove, wildcard or query bindings.</summary>
 [GenerateSerializer, Immutable]
@@ -35,7 +27,7 @@ public sealed record RegisterCommand(
     public override string Name => "register";
 
     public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) => presentity.Register(
-        new RegisterRequest(Contacts.Select(c => new ContactRequest(c.Uri, c.Expires, c.Q, c.InstanceId, c.Capabilities?.ToModel())).ToList(),
+        new RegisterRequest(Contacts.Select(c => new ContactRequest(c.Uri, c.Expires, c.Q, c.InstanceId, c.Features is { Length: > 0 } f ? DeviceCapabilities.FromFeatureParameters(f) : null)).ToList(),
             Wildcard, Expires, CallId, CSeq, Flow),
         now);
 }
@@ -85,13 +77,21 @@ public sealed record SubscribeCommand(
         now);
 }
 
-/// <summary>INVITE or MESSAGE to the user: where to go (302) or why not (480), from the composite (SPEC.md "Routing decisions").</summary>
+/// <summary>
+/// INVITE or MESSAGE to the user: where to go (302) or why not (480), from the composite (SPEC.md "Routing decisions")
+/// and the caller's preferences (RFC 3841 Accept-Contact and Reject-Contact as received, the SDP's video offer).
+/// </summary>
 [GenerateSerializer, Immutable]
-public sealed record RouteCommand : PresenceCommand
+public sealed record RouteCommand(
+    [property: Id(0)] string Method = "INVITE",
+    [property: Id(1)] string[]? AcceptContact = null,
+    [property: Id(2)] string[]? RejectContact = null,
+    [property: Id(3)] bool OffersVideo = false) : PresenceCommand
 {
     public static RouteCommand Instance { get; } = new();
 
     public override string Name => "route";
 
-    public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) => presentity.Route(now);
+    public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) =>
+        presentity.Route(now, new CallerPreferences(AcceptContact ?? [], RejectContact ?? [], Method, OffersVideo));
 }

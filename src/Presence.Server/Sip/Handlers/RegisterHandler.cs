@@ -1,3 +1,4 @@
+using Presence.Core.Model;
 using System.Globalization;
 using Presence.Grains.Commands;
 using Presence.Server.Accounts;
@@ -40,7 +41,7 @@ public sealed class RegisterHandler(PresenceDirectory directory, SipAuthorizer a
             }
             requested.Add(new ContactCommand(
                 contact.Uri.ToString(), ContactHeader.ExpiresOf(contact), ContactHeader.QOf(contact), contact.Parameters["+sip.instance"],
-                CapabilitiesOf(contact)));
+                FeaturesOf(contact)));
         }
         var register = new RegisterCommand(
             [.. requested], contacts.IsWildcard, request.GetExpires(), request.CallId, request.CSeq, FlowToken.Format(transaction.Source));
@@ -64,23 +65,22 @@ public sealed class RegisterHandler(PresenceDirectory directory, SipAuthorizer a
     }
 
     /// <summary>
-    /// RFC 3840 §9: the media feature tags of a Contact, as devices put them there (linphone: <c>;audio;video;text</c>,
-    /// desk phones: <c>;audio</c>, with <c>;methods="INVITE,MESSAGE,..."</c>); a tag without a value is true, one whose
-    /// value is <c>"FALSE"</c> (or a negation, <c>"!..."</c>) false. Null when the Contact says none of them.
+    /// RFC 3840 §9: the feature parameters of a Contact as the device sent them (linphone: <c>;audio;video;text</c>,
+    /// desk phones: <c>;audio</c>, with <c>;methods="INVITE,MESSAGE,..."</c>): the base tags and "+" names other
+    /// than <c>+sip.instance</c>. Null when there are none.
     /// </summary>
-    internal static CapabilitiesValue? CapabilitiesOf(NameAddress contact)
+    internal static string[]? FeaturesOf(NameAddress contact)
     {
-        bool? Tag(string name)
+        List<string>? features = null;
+        foreach (SipParameter p in contact.Parameters.Items)
         {
-            if (!contact.Parameters.Contains(name))
-                return null;
-            string? value = contact.Parameters[name]?.Trim('"').Trim();
-            return !(value is not null && (value.Equals("FALSE", StringComparison.OrdinalIgnoreCase) || value.StartsWith('!')));
+            if (!DeviceCapabilities.IsFeatureParameter(p.Name))
+                continue;
+            (features ??= []).Add(p.Value is null ? p.Name : p.Quoted ? $"{p.Name}=\"{p.Value}\"" : $"{p.Name}={p.Value}");
+            // RFC 3841 §11's bound on rules, applied to what one Contact may store.
+            if (features.Count == 32)
+                break;
         }
-        bool? message = contact.Parameters.Contains("methods")
-            ? (contact.Parameters["methods"] ?? string.Empty).Trim('"').Split(',', StringSplitOptions.TrimEntries).Contains("MESSAGE", StringComparer.OrdinalIgnoreCase)
-            : null;
-        var caps = new CapabilitiesValue(Tag("audio"), Tag("video"), Tag("text"), message, Tag("automata"));
-        return caps.ToModel().Any ? caps : null;
+        return features?.ToArray();
     }
 }

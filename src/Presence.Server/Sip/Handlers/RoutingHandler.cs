@@ -22,7 +22,7 @@ public sealed class RoutingHandler(PresenceDirectory directory, LocalIdentity id
             await transaction.RespondAsync(404, error).ConfigureAwait(false);
             return;
         }
-        PresenceAnswer outcome = await directory.ExecuteAsync(aor, RouteCommand.Instance).ConfigureAwait(false);
+        PresenceAnswer outcome = await directory.ExecuteAsync(aor, RouteOf(request)).ConfigureAwait(false);
         var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
         if (outcome.Redirect is { } contacts)
         {
@@ -38,5 +38,47 @@ public sealed class RoutingHandler(PresenceDirectory directory, LocalIdentity id
             response.Add(HeaderId.Reason, new global::Presence.Sip.Headers.ReasonHeader("SIP", 480, comment).ToString());
         }
         await transaction.RespondAsync(response.Add(HeaderId.Server, SipRequestDispatcher.ServerName)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The caller's preferences (RFC 3841): Accept-Contact (compact "a") and Reject-Contact ("j") fields as sent, and
+    /// whether an SDP offer in the body has an active video stream (<c>m=video</c> with a port other than 0).
+    /// </summary>
+    internal static RouteCommand RouteOf(SipMessage request)
+    {
+        List<string>? accept = null, reject = null;
+        for (int i = 0; i < request.HeaderCount; i++)
+        {
+            if (request.GetId(i) != HeaderId.Unknown)
+                continue;
+            string name = request.GetName(i);
+            if (name.Equals("Accept-Contact", StringComparison.OrdinalIgnoreCase) || name.Equals("a", StringComparison.OrdinalIgnoreCase))
+                (accept ??= []).Add(request.GetValue(i));
+            else if (name.Equals("Reject-Contact", StringComparison.OrdinalIgnoreCase) || name.Equals("j", StringComparison.OrdinalIgnoreCase))
+                (reject ??= []).Add(request.GetValue(i));
+        }
+        bool video = request.Method == SipMethods.Invite && OffersVideo(request);
+        if (accept is null && reject is null && !video && request.Method == SipMethods.Invite)
+            return RouteCommand.Instance;
+        return new RouteCommand(request.Method, accept?.ToArray(), reject?.ToArray(), video);
+    }
+
+    /// <summary>RFC 4566 §5.14: an "m=video" line whose port is not 0 (RFC 3264 §5.1: port 0 declines the stream).</summary>
+    private static bool OffersVideo(SipMessage request)
+    {
+        string? type = request.GetFirst(HeaderId.ContentType);
+        if (request.Body.IsEmpty || type is null || !type.TrimStart().StartsWith("application/sdp", StringComparison.OrdinalIgnoreCase))
+            return false;
+        string sdp = System.Text.Encoding.UTF8.GetString(request.Body.Span);
+        foreach (string line in sdp.Split('\n'))
+        {
+            string l = line.TrimEnd('\r');
+            if (!l.StartsWith("m=video ", StringComparison.Ordinal))
+                continue;
+            string port = l["m=video ".Length..].Split(' ', 2)[0].Split('/', 2)[0];
+            if (port != "0")
+                return true;
+        }
+        return false;
     }
 }
