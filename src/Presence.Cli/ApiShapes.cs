@@ -19,7 +19,14 @@ public sealed record PresenceView(
     DoNotDisturbView? DoNotDisturb,
     int Publications,
     int Watchers,
-    IReadOnlyList<DialogView>? Dialogs = null);
+    IReadOnlyList<DialogView>? Dialogs = null,
+    IReadOnlyList<DeviceView>? Devices = null);
+
+/// <summary>One device of the user and what it can do (the server's DeviceJson).</summary>
+public sealed record DeviceView(string Contact, bool Registered, string? DeviceId, int? ExpiresIn, CapabilitiesView? Capabilities);
+
+public sealed record CapabilitiesView(
+    bool? Audio, bool? Video, bool? Text, bool? Message, bool? Automata, string? Duplex, string? Mobility, string? Description, IReadOnlyList<string>? Types);
 
 public sealed record DialogView(string Id, string? CallId, string? Direction, string State, string? Remote);
 

@@ -47,7 +47,8 @@ public sealed record PresentitySnapshot(
     [property: Id(14)] byte[] Document,
     [property: Id(15)] DateTimeOffset At,
     [property: Id(16)] string Silo,
-    [property: Id(17)] DialogValue[]? Dialogs = null)
+    [property: Id(17)] DialogValue[]? Dialogs = null,
+    [property: Id(18)] DeviceValue[]? Devices = null)
 {
     /// <param name="silo">Where the user's grain is (its silo's address), for operators.</param>
     public static PresentitySnapshot Of(Core.Presentity.Presentity p, DateTimeOffset now, string silo)
@@ -73,7 +74,29 @@ public sealed record PresentitySnapshot(
             p.Document(now),
             now,
             silo,
-            [.. p.Dialogs.Select(d => new DialogValue(d.Id, d.CallId, d.Direction, d.State, d.RemoteIdentity))]);
+            [.. p.Dialogs.Select(d => new DialogValue(d.Id, d.CallId, d.Direction, d.State, d.RemoteIdentity))],
+            [.. composite.RegisteredContacts.Concat(composite.AlternativeContacts)
+                .Where(c => c.Capabilities is { Any: true } || c.DeviceId is not null)
+                .Select(DeviceValue.Of)]);
+    }
+}
+
+/// <summary>
+/// One device a contact of the user reaches (README "Communication capabilities"): its contact, its instance, when
+/// the registration or publication that tells of it ends, and what it said it can do.
+/// </summary>
+[GenerateSerializer, Immutable]
+public sealed record DeviceValue(
+    [property: Id(0)] string Contact, [property: Id(1)] bool Registered, [property: Id(2)] string? DeviceId, [property: Id(3)] DateTimeOffset? ExpiresAt,
+    [property: Id(4)] bool? Audio, [property: Id(5)] bool? Video, [property: Id(6)] bool? Text, [property: Id(7)] bool? Message,
+    [property: Id(8)] bool? Automata, [property: Id(9)] string? Duplex, [property: Id(10)] string? Mobility, [property: Id(11)] string? Description,
+    [property: Id(12)] string[]? Types)
+{
+    public static DeviceValue Of(Core.Composite.ReachableContact c)
+    {
+        var caps = c.Capabilities;
+        return new DeviceValue(c.Uri, c.Registered, c.DeviceId, c.ExpiresAt, caps?.Audio, caps?.Video, caps?.Text, caps?.Message, caps?.Automata,
+            caps?.Duplex, caps?.Mobility, caps?.Description, caps?.Types?.ToArray());
     }
 }
 

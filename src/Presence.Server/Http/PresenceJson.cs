@@ -19,7 +19,8 @@ public sealed record PresenceJson(
     int Publications,
     int Watchers,
     string? Silo,
-    IReadOnlyList<DialogJson> Dialogs)
+    IReadOnlyList<DialogJson> Dialogs,
+    IReadOnlyList<DeviceJson> Devices)
 {
     /// <param name="silo">The name of the silo the user's grain is on (<see cref="PresentitySnapshot.Silo"/>, named by the caller).</param>
     public static PresenceJson From(PresentitySnapshot view, DateTimeOffset now, string? silo = null) => new(
@@ -36,7 +37,8 @@ public sealed record PresenceJson(
         view.Publications,
         view.Watchers.Length,
         silo,
-        (view.Dialogs ?? []).Select(d => new DialogJson(d.Id, d.CallId, d.Direction, d.State, d.RemoteIdentity)).ToList());
+        (view.Dialogs ?? []).Select(d => new DialogJson(d.Id, d.CallId, d.Direction, d.State, d.RemoteIdentity)).ToList(),
+        (view.Devices ?? []).Select(d => DeviceJson.From(d, now)).ToList());
 
     /// <summary>The extended status as the README and the PIDF extension spell it.</summary>
     public static string StatusName(ExtendedStatus status) => status switch
@@ -54,6 +56,23 @@ public sealed record ContactJson(string Uri, double Priority, bool Registered);
 /// <summary>One of the user's dialogs (RFC 4235), as busy-lamp fields see it: <c>state</c> is trying, proceeding,
 /// early (ringing), confirmed (in the call); <c>direction</c> initiator or recipient when the publisher said.</summary>
 public sealed record DialogJson(string Id, string? CallId, string? Direction, string State, string? Remote);
+
+/// <summary>
+/// One device of the user (README "Communication capabilities"): the contact it is reached at, whether registered,
+/// its instance (RFC 4479 device ID), seconds until the registration or publication telling of it ends (null for the
+/// user's own settings), and what it said it can do. A capability the device said nothing about is null.
+/// </summary>
+public sealed record DeviceJson(string Contact, bool Registered, string? DeviceId, int? ExpiresIn, CapabilitiesJson Capabilities)
+{
+    public static DeviceJson From(DeviceValue d, DateTimeOffset now) => new(
+        d.Contact, d.Registered, d.DeviceId,
+        d.ExpiresAt is { } at ? (int)Math.Max(0, Math.Ceiling((at - now).TotalSeconds)) : null,
+        new CapabilitiesJson(d.Audio, d.Video, d.Text, d.Message, d.Automata, d.Duplex, d.Mobility, d.Description, d.Types ?? []));
+}
+
+/// <summary>RFC 5196's service and device capabilities of one device, as in <c>&lt;caps:servcaps&gt;</c>.</summary>
+public sealed record CapabilitiesJson(
+    bool? Audio, bool? Video, bool? Text, bool? Message, bool? Automata, string? Duplex, string? Mobility, string? Description, IReadOnlyList<string> Types);
 
 public sealed record RegistrationJson(string Contact, int ExpiresIn, double Q);
 

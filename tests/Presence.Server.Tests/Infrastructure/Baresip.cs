@@ -67,20 +67,21 @@ public sealed partial class Baresip : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts baresip as <c>sip:{user}@example.com</c>, answering the server's digest challenges with
+    /// Starts baresip as <c>sip:{user}@{domain}</c>, answering the server's digest challenges with
     /// <paramref name="password"/> (<c>auth_pass</c>),
     /// registering every <paramref name="regint"/> seconds and publishing with Expires <paramref name="pubint"/>,
     /// and subscribing (<c>;presence=p2p</c>) to each of <paramref name="contacts"/> (display name, AOR).
     /// Returns once its control interface answers.
     /// </summary>
     public static async Task<Baresip> StartAsync(
-        int serverPort, string user, string password, IEnumerable<(string Name, string Aor)> contacts, int regint = 60, int pubint = 60)
+        int serverPort, string user, string password, IEnumerable<(string Name, string Aor)> contacts, int regint = 60, int pubint = 60,
+        string domain = "example.com")
     {
         if (!IsInstalled)
             throw new InvalidOperationException("baresip is not installed; ./test.sh installs it (apt-get install baresip).");
         string directory = Directory.CreateTempSubdirectory("baresip-").FullName;
         int controlPort = ServerProcess.FreePort("127.0.0.1");
-        string aor = $"sip:{user}@example.com";
+        string aor = $"sip:{user}@{domain}";
         string inv(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
         // Only what the test needs: account (reads "accounts", then unloads), contact ("contacts" file and command),

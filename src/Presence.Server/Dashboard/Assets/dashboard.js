@@ -441,6 +441,10 @@
     $('presence-registrations').textContent = p.registrations.length
       ? p.registrations.map((r) => `${r.contact} (${r.expiresIn} s)`).join(', ')
       : 'none';
+    const devices = p.devices || [];
+    $('presence-devices').replaceChildren(...(devices.length
+      ? devices.map((d) => el('li', { 'data-contact': d.contact }, deviceText(d)))
+      : [el('li', { class: 'muted' }, 'none')]));
     $('presence-publications').textContent = String(p.publications);
     $('presence-watchers').textContent = String(p.watchers);
     $('presence-updated').textContent = clock(new Date());
@@ -450,6 +454,20 @@
       void box.offsetWidth; // restart the animation
       box.classList.add('flash');
     }
+  }
+
+  // One device: what it said it can (and cannot) do, as presencectl shows it.
+  function deviceText(d) {
+    const c = d.capabilities || {};
+    const flags = [['audio', c.audio], ['video', c.video], ['text', c.text], ['message', c.message], ['automaton', c.automata]];
+    const can = flags.filter((f) => f[1] === true).map((f) => f[0]);
+    const cannot = flags.filter((f) => f[1] === false).map((f) => f[0]);
+    let said = can.join(', ');
+    if (cannot.length) said += (said ? '; ' : '') + 'no ' + cannot.join(', ');
+    const more = [c.mobility, c.duplex ? c.duplex + ' duplex' : null, c.description ? `"${c.description}"` : null, ...(c.types || [])]
+      .filter((x) => x);
+    return `${d.contact}: ${said || 'no capabilities said'}` + (more.length ? ` (${more.join(', ')})` : '')
+      + (d.expiresIn != null ? `, ${d.expiresIn} s` : '');
   }
 
   // --- helpers -------------------------------------------------------------------------------------
