@@ -56,6 +56,26 @@ public sealed class HistoryAndWatcherTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Presence_get_shows_each_device_with_what_it_said_it_can_do()
+    {
+        await using var phone = new TestUserAgent(Server.Port, "dev", "devices.test");
+        Assert.Equal(200, (await phone.SendAsync("REGISTER", "sip:devices.test", phone.Aor, phone.Aor,
+            $"Contact: <{phone.Contact}>;audio;video=\"FALSE\";mobility=\"fixed\";+sip.instance=\"<urn:uuid:6f6c0a6e-0000-4000-8000-000000000001>\"\r\nExpires: 600\r\n")).StatusCode);
+
+        var get = await Ctl.RunAsync(Server, "presence", "get", "dev@devices.test");
+        Assert.True(get.ExitCode == 0, get.ToString());
+        Assert.Contains(get.Lines, l => l.StartsWith($"devices:         {phone.Contact}: audio; no video (fixed), expires in ", StringComparison.Ordinal)
+            && l.EndsWith(" s [urn:uuid:6f6c0a6e-0000-4000-8000-000000000001]", StringComparison.Ordinal));
+
+        using var json = JsonDocument.Parse((await Ctl.RunAsync(Server, "presence", "get", "dev@devices.test", "--json")).Out);
+        var device = Assert.Single(json.RootElement.GetProperty("devices").EnumerateArray().ToList());
+        var caps = device.GetProperty("capabilities");
+        Assert.Equal((phone.Contact, "urn:uuid:6f6c0a6e-0000-4000-8000-000000000001", true, false, "fixed", JsonValueKind.Null), (
+            device.GetProperty("contact").GetString(), device.GetProperty("deviceId").GetString(), caps.GetProperty("audio").GetBoolean(),
+            caps.GetProperty("video").GetBoolean(), caps.GetProperty("mobility").GetString(), caps.GetProperty("message").ValueKind));
+    }
+
+    [Fact]
     public async Task Watchers_lists_a_sip_subscriber()
     {
         Assert.Equal("no watchers", (await Ctl.RunAsync(Server, "watchers", "wyn@rules.test")).Out.Trim());

@@ -1,5 +1,6 @@
 using System.Text;
 using Presence.Server.Tests.Infrastructure;
+using Presence.Sip.Message;
 
 namespace Presence.Server.Tests;
 
@@ -37,5 +38,29 @@ public sealed class CapabilitiesTests
         string after = Encoding.UTF8.GetString((await bob.NextNotifyAsync()).Body.Span);
         Assert.Contains("<caps:video>false</caps:video>", after, StringComparison.Ordinal);
         Assert.DoesNotContain("<caps:message>", after, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Accept_contact_in_its_compact_form_chooses_the_devices_and_explicit_preferences_that_leave_none_get_480()
+    {
+        await using var server = await ServerProcess.StartAsync(auth: false);
+        await using var softphone = new TestUserAgent(server.Port, "alice");
+        await using var deskPhone = new TestUserAgent(server.Port, "alice");
+        await using var carol = new TestUserAgent(server.Port, "carol");
+        Assert.Equal(200, (await softphone.SendAsync("REGISTER", "sip:example.com", softphone.Aor, softphone.Aor,
+            $"Contact: <{softphone.Contact}>;audio;video\r\nExpires: 600\r\n")).StatusCode);
+        Assert.Equal(200, (await deskPhone.SendAsync("REGISTER", "sip:example.com", deskPhone.Aor, deskPhone.Aor,
+            $"Contact: <{deskPhone.Contact}>;audio;mobility=\"fixed\"\r\nExpires: 600\r\n")).StatusCode);
+
+        // "a" is Accept-Contact (RFC 3841 §9.2): a fixed device preferred, so the desk phone first, then the softphone
+        // (which did not say its mobility), with q-values that keep that order.
+        var fixedFirst = await carol.SendAsync("INVITE", softphone.Aor, carol.Aor, softphone.Aor, $"Contact: <{carol.Contact}>\r\na: *;mobility=\"fixed\"\r\n");
+        Assert.Equal(302, fixedFirst.StatusCode);
+        Assert.Equal([$"<{deskPhone.Contact}>;q=1", $"<{softphone.Contact}>;q=0.999"], fixedFirst.GetValues(HeaderId.Contact));
+
+        // Only devices that explicitly take video, and "j" (Reject-Contact) against video devices: nothing is left, 480.
+        var none = await carol.SendAsync("INVITE", softphone.Aor, carol.Aor, softphone.Aor,
+            $"Contact: <{carol.Contact}>\r\nAccept-Contact: *;video;require;explicit\r\nj: *;video\r\n");
+        Assert.Equal(480, none.StatusCode);
     }
 }

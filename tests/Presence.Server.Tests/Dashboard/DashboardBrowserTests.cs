@@ -55,7 +55,9 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         // Alice registers and Bob watches her, so her changes make NOTIFYs.
         await using var alice = new TestUserAgent(server.Port, "alice");
         await using var bob = new TestUserAgent(server.Port, "bob");
-        Assert.Equal(200, (await alice.RegisterAsync()).StatusCode);
+        // Her softphone says what it can do (RFC 3840 feature tags), which her view lists per device.
+        Assert.Equal(200, (await alice.SendAsync("REGISTER", "sip:example.com", alice.Aor, alice.Aor,
+            $"Contact: <{alice.Contact}>;audio;video;methods=\"INVITE,ACK,BYE,CANCEL,MESSAGE\"\r\nExpires: 600\r\n")).StatusCode);
         Assert.Equal(200, (await bob.SubscribeAsync(alice.Aor)).StatusCode);
 
         page.FindElement(By.Id("lookup")).SendKeys("alice@example.com");
@@ -63,6 +65,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         await browser.UntilAsync(
             () => browser.Text("#presence-status") == "available" && browser.Text("#presence-contacts").Contains(alice.Contact, StringComparison.Ordinal),
             "Alice available with her registered contact");
+        Assert.StartsWith($"{alice.Contact}: audio, video, message", browser.Text("#presence-devices"), StringComparison.Ordinal);
         await browser.UntilAsync(() => browser.Text("#presence-live-text") == "live", "the live stream");
         // Marks this page load: if the page reloaded to show a change, the mark would be gone.
         page.ExecuteScript("window.presenceTestMark = 42;");
