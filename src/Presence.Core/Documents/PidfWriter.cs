@@ -12,6 +12,9 @@ namespace Presence.Core.Documents;
 /// &lt;contact&gt; per tuple; every tuple carries the same status. Without contacts, one tuple without contact.</item>
 /// <item>&lt;basic&gt; open for available, busy and ringing; closed for donotdisturb and unreachable; the exact value
 /// in &lt;po:extended&gt; inside &lt;status&gt;, where RFC 3863 §4.1.3 admits elements of other namespaces.</item>
+/// <item>The capabilities of the device behind each contact as RFC 5196 &lt;caps:servcaps&gt; after the tuple's status,
+/// its RFC 4479 &lt;dm:deviceID&gt;, and a &lt;dm:device&gt; with &lt;caps:devcaps&gt; for a device whose mobility or
+/// description is known.</item>
 /// <item>The comment as each tuple's &lt;note&gt; (RFC 3863 §4.1.6), where clients look for a tuple's note.</item>
 /// <item>RPID activities (RFC 4480) in a &lt;dm:person&gt; (RFC 4479), so that clients ignoring the extension
 /// still show on-the-phone or busy: busy and ringing are on-the-phone (RPID has no ringing), donotdisturb is busy.</item>
