@@ -36,9 +36,23 @@ if (speaksSip)
 if (hostsUsers)
     builder.Services.AddPresenceApi(builder.Configuration);
 builder.Services.AddDashboard();
-builder.WebHost.UseUrls((builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+string[] urls = (builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+if (speaksSip && builder.Configuration.GetSection(SipOptions.Section).Get<SipOptions>() is { } sip
+    && System.Net.IPAddress.TryParse(sip.ListenAddress, out _) && WebSocketEndpoint.Urls(sip).ToList() is { Count: > 0 } webSockets)
+{
+    // SIP over WebSocket has listeners of its own beside the HTTP API's; WSS takes the certificate of Sip:Tls.
+    urls = [.. urls, .. webSockets];
+    if (sip.WebSocket.TlsPort != 0 && !string.IsNullOrEmpty(sip.Tls.CertificatePath) && File.Exists(sip.Tls.CertificatePath))
+    {
+        var certificate = SipEndpointService.LoadCertificate(sip);
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
+    }
+}
+builder.WebHost.UseUrls(urls);
 
 await using var app = builder.Build();
+if (speaksSip)
+    app.UseSipWebSockets();
 app.MapMetrics();
 if (hostsUsers)
 {

@@ -28,6 +28,8 @@ public sealed class LocalIdentity
     {
         SipTransportKind.Udp => _options.UdpPort,
         SipTransportKind.Tcp => _options.TcpPort,
+        SipTransportKind.Ws => _options.WebSocket.Port,
+        SipTransportKind.Wss => _options.WebSocket.TlsPort,
         _ => _options.TlsPort,
     };
 
@@ -36,6 +38,9 @@ public sealed class LocalIdentity
     {
         SipTransportKind.Tls => $"sips:presence@{Host}:{PortOf(transport).ToString(CultureInfo.InvariantCulture)}",
         SipTransportKind.Tcp => $"sip:presence@{Host}:{PortOf(transport).ToString(CultureInfo.InvariantCulture)};transport=tcp",
+        // RFC 7118 §5.2: transport=ws for both, the sips scheme for the secure one.
+        SipTransportKind.Ws => $"sip:presence@{Host}:{PortOf(transport).ToString(CultureInfo.InvariantCulture)};transport=ws",
+        SipTransportKind.Wss => $"sips:presence@{Host}:{PortOf(transport).ToString(CultureInfo.InvariantCulture)};transport=ws",
         _ => $"sip:presence@{Host}:{PortOf(transport).ToString(CultureInfo.InvariantCulture)}",
     };
 

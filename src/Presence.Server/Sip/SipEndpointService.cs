@@ -91,6 +91,12 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
                     },
                     receive, onError, limiter));
             }
+            // SIP over WebSocket (RFC 7118): the web server listens and upgrades (WebSocketEndpoint); these hold the flows.
+            var wsOptions = streamOptions with { IdleTimeout = _options.WebSocket.IdleTimeout };
+            if (_options.WebSocket.Port != 0)
+                transports.Add(new WebSocketSipTransport(SipTransportKind.Ws, new IPEndPoint(address, _options.WebSocket.Port), limits, wsOptions, receive, onError, limiter));
+            if (_options.WebSocket.TlsPort != 0)
+                transports.Add(new WebSocketSipTransport(SipTransportKind.Wss, new IPEndPoint(address, _options.WebSocket.TlsPort), limits, wsOptions, receive, onError, limiter));
         }
         catch (SocketException)
         {
@@ -106,6 +112,8 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
             SipLog.Listening(_logger, "udp", udp.LocalEndPoint);
         foreach (var stream in transports.Streams)
             SipLog.Listening(_logger, stream.Kind.ToViaToken().ToLowerInvariant(), stream.LocalEndPoint);
+        foreach (var ws in transports.WebSockets)
+            SipLog.Listening(_logger, ws.Kind.ToViaToken().ToLowerInvariant(), ws.LocalEndPoint);
         return Task.CompletedTask;
     }
 
@@ -150,22 +158,35 @@ public sealed class SipEndpointService : IHostedService, IAsyncDisposable
 
     private X509Certificate2? LoadCertificate()
     {
-        string path = _options.Tls.CertificatePath;
+        try
+        {
+            return LoadCertificate(_options);
+        }
+        catch (InvalidOperationException ex)
+        {
+            SipLog.CertificateFailed(_logger, ex.InnerException ?? ex, _options.Tls.CertificatePath);
+            throw;
+        }
+    }
+
+    /// <summary>The certificate of Sip:Tls (PKCS#12, or PEM with its key), null when none is set; also WSS's (Program).</summary>
+    internal static X509Certificate2? LoadCertificate(SipOptions options)
+    {
+        string path = options.Tls.CertificatePath;
         if (string.IsNullOrEmpty(path))
             return null;
         try
         {
             if (path.EndsWith(".pfx", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".p12", StringComparison.OrdinalIgnoreCase))
-                return X509CertificateLoader.LoadPkcs12FromFile(path, string.IsNullOrEmpty(_options.Tls.CertificatePassword) ? null : _options.Tls.CertificatePassword);
-            using var pem = string.IsNullOrEmpty(_options.Tls.KeyPath)
+                return X509CertificateLoader.LoadPkcs12FromFile(path, string.IsNullOrEmpty(options.Tls.CertificatePassword) ? null : options.Tls.CertificatePassword);
+            using var pem = string.IsNullOrEmpty(options.Tls.KeyPath)
                 ? X509Certificate2.CreateFromPemFile(path)
-                : X509Certificate2.CreateFromPemFile(path, _options.Tls.KeyPath);
+                : X509Certificate2.CreateFromPemFile(path, options.Tls.KeyPath);
             // SslStream wants a key it can use as a server credential; a PKCS#12 round trip gives it one.
             return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
         }
         catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or IOException)
         {
-            SipLog.CertificateFailed(_logger, ex, path);
             throw new InvalidOperationException($"Sip:Tls:CertificatePath '{path}' could not be loaded: {ex.Message}", ex);
         }
     }

@@ -52,6 +52,9 @@ public sealed class SipOptions
     public SipTimerOptions Timers { get; set; } = new();
 
     public SipRateLimitOptions RateLimit { get; set; } = new();
+
+    /// <summary>SIP over WebSocket (RFC 7118), for browser clients (JsSIP, SIP.js) and WebRTC softphones.</summary>
+    public SipWebSocketOptions WebSocket { get; set; } = new();
 }
 
 /// <summary>
@@ -94,6 +97,31 @@ public sealed class SipRateLimitOptions
     }
 }
 
+/// <summary>
+/// SIP over WebSocket (RFC 7118): listeners of the web server, apart from the HTTP API, that take only the WebSocket
+/// upgrade with the subprotocol "sip". Off by default (port 0).
+/// </summary>
+public sealed class SipWebSocketOptions
+{
+    /// <summary>The ws:// port on Sip:ListenAddress; 0 = off.</summary>
+    public int Port { get; set; }
+
+    /// <summary>The wss:// port on Sip:ListenAddress, with the certificate of Sip:Tls; 0 = off.</summary>
+    public int TlsPort { get; set; }
+
+    /// <summary>
+    /// The Origins (RFC 6454, "https://phone.example.com") whose pages may open a WebSocket. Empty: only clients that
+    /// send no Origin (softphones) and pages of the server's own host and port. "*" allows every origin.
+    /// </summary>
+    public List<string> AllowedOrigins { get; set; } = [];
+
+    /// <summary>A WebSocket with no message for this long is closed (as Sip:TcpIdleTimeout for TCP).</summary>
+    public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>How often the server pings an open WebSocket (RFC 6455 §5.5.2), which keeps NATs and proxies open.</summary>
+    public TimeSpan KeepAliveInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
 public sealed class SipTlsOptions
 {
     /// <summary>A PEM certificate (with KeyPath) or a PKCS#12 (.pfx/.p12) file; empty turns TLS off.</summary>
@@ -128,7 +156,8 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
         var failures = new List<string>();
         if (!IPAddress.TryParse(options.ListenAddress, out _))
             failures.Add($"Sip:ListenAddress '{options.ListenAddress}' is not an IP address.");
-        foreach (var (key, port) in new[] { ("UdpPort", options.UdpPort), ("TcpPort", options.TcpPort), ("TlsPort", options.TlsPort) })
+        foreach (var (key, port) in new[] { ("UdpPort", options.UdpPort), ("TcpPort", options.TcpPort), ("TlsPort", options.TlsPort),
+            ("WebSocket:Port", options.WebSocket.Port), ("WebSocket:TlsPort", options.WebSocket.TlsPort) })
         {
             if (port is < 0 or > 65535)
                 failures.Add($"Sip:{key} {port} is not a port (0 to 65535, 0 = off).");
@@ -143,6 +172,17 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
             || (protocols & ~(System.Security.Authentication.SslProtocols.Tls12 | System.Security.Authentication.SslProtocols.Tls13)) != 0
             || protocols == System.Security.Authentication.SslProtocols.None)
             failures.Add($"Sip:Tls:Protocols '{options.Tls.Protocols}' must name Tls12, Tls13 or both.");
+        if (options.WebSocket.TlsPort != 0 && string.IsNullOrEmpty(options.Tls.CertificatePath))
+            failures.Add("Sip:WebSocket:TlsPort needs the certificate of Sip:Tls:CertificatePath.");
+        if (options.WebSocket.Port != 0 && options.WebSocket.Port == options.WebSocket.TlsPort)
+            failures.Add("Sip:WebSocket:Port and Sip:WebSocket:TlsPort must differ.");
+        if (options.WebSocket.IdleTimeout <= TimeSpan.Zero || options.WebSocket.KeepAliveInterval < TimeSpan.Zero)
+            failures.Add("Sip:WebSocket:IdleTimeout must be positive and Sip:WebSocket:KeepAliveInterval not negative.");
+        foreach (string origin in options.WebSocket.AllowedOrigins)
+        {
+            if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && u.AbsolutePath == "/"))
+                failures.Add($"Sip:WebSocket:AllowedOrigins '{origin}' is not an origin (scheme://host[:port], or *).");
+        }
         if (options.MaxMessageSize is < 1024 or > 1_048_576)
             failures.Add("Sip:MaxMessageSize must be between 1,024 and 1,048,576 bytes.");
         if (options.MaxHeaderCount is < 8 or > 10_000)

@@ -17,6 +17,9 @@ public static class ResponseRouting
     {
         // Over TCP and TLS the flow comes first; should it be gone, RFC 3261 §18.2.2 has the server open a connection to
         // the received address at the Via's sent-by port (the transport's default when there is none).
+        // RFC 7118 §5: only on the WebSocket the client opened (its sent-by is often a made-up ".invalid" host).
+        if (source.Transport is SipTransportKind.Ws or SipTransportKind.Wss)
+            return source;
         if (source.IsReliable)
             return source with { EndPoint = new IPEndPoint(source.EndPoint.Address, via.Port ?? DefaultPort(source.Transport)) };
         IPAddress address = source.EndPoint.Address;

@@ -7,6 +7,12 @@ public enum SipTransportKind : byte
     Udp,
     Tcp,
     Tls,
+
+    /// <summary>SIP over WebSocket (RFC 7118), "WS" in Via.</summary>
+    Ws,
+
+    /// <summary>SIP over secure WebSocket (RFC 7118), "WSS" in Via.</summary>
+    Wss,
 }
 
 /// <summary>
@@ -34,6 +40,8 @@ public static class SipTransportNames
     {
         SipTransportKind.Udp => "UDP",
         SipTransportKind.Tcp => "TCP",
+        SipTransportKind.Ws => "WS",
+        SipTransportKind.Wss => "WSS",
         _ => "TLS",
     };
 
@@ -44,6 +52,8 @@ public static class SipTransportNames
             case "UDP": kind = SipTransportKind.Udp; return true;
             case "TCP": kind = SipTransportKind.Tcp; return true;
             case "TLS": kind = SipTransportKind.Tls; return true;
+            case "WS": kind = SipTransportKind.Ws; return true;
+            case "WSS": kind = SipTransportKind.Wss; return true;
             default: kind = default; return false;
         }
     }

@@ -7,6 +7,7 @@ public sealed class SipTransportSet : ISipSender, IAsyncDisposable
 {
     private readonly List<UdpSipTransport> _udp = [];
     private readonly List<StreamSipTransport> _streams = [];
+    private readonly List<WebSocketSipTransport> _webSockets = [];
 
     public IReadOnlyList<UdpSipTransport> Udp => _udp;
 
@@ -15,6 +16,13 @@ public sealed class SipTransportSet : ISipSender, IAsyncDisposable
     public void Add(UdpSipTransport transport) => _udp.Add(transport);
 
     public void Add(StreamSipTransport transport) => _streams.Add(transport);
+
+    public IReadOnlyList<WebSocketSipTransport> WebSockets => _webSockets;
+
+    public void Add(WebSocketSipTransport transport) => _webSockets.Add(transport);
+
+    /// <summary>The WebSocket transport of a kind (WS or WSS), or null when that kind is not served.</summary>
+    public WebSocketSipTransport? WebSocket(SipTransportKind kind) => _webSockets.FirstOrDefault(t => t.Kind == kind);
 
     public void Start()
     {
@@ -25,9 +33,12 @@ public sealed class SipTransportSet : ISipSender, IAsyncDisposable
     }
 
     /// <summary>The local address of the first listener of a kind (what goes in Via sent-by), or null.</summary>
-    public IPEndPoint? LocalEndPoint(SipTransportKind kind, System.Net.Sockets.AddressFamily? family = null) => kind == SipTransportKind.Udp
-        ? _udp.FirstOrDefault(t => Matches(t.LocalEndPoint, family))?.LocalEndPoint
-        : _streams.FirstOrDefault(t => t.Kind == kind && Matches(t.LocalEndPoint, family))?.LocalEndPoint;
+    public IPEndPoint? LocalEndPoint(SipTransportKind kind, System.Net.Sockets.AddressFamily? family = null) => kind switch
+    {
+        SipTransportKind.Udp => _udp.FirstOrDefault(t => Matches(t.LocalEndPoint, family))?.LocalEndPoint,
+        SipTransportKind.Ws or SipTransportKind.Wss => _webSockets.FirstOrDefault(t => t.Kind == kind)?.LocalEndPoint,
+        _ => _streams.FirstOrDefault(t => t.Kind == kind && Matches(t.LocalEndPoint, family))?.LocalEndPoint,
+    };
 
     public ValueTask<bool> SendAsync(SipDestination destination, ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
     {
@@ -35,6 +46,12 @@ public sealed class SipTransportSet : ISipSender, IAsyncDisposable
         {
             UdpSipTransport? udp = Pick(_udp, t => t.LocalEndPoint, destination.EndPoint);
             return udp is null ? ValueTask.FromResult(false) : udp.SendAsync(destination.EndPoint, message);
+        }
+        if (destination.Transport is SipTransportKind.Ws or SipTransportKind.Wss)
+        {
+            // Only on a WebSocket the client opened: a server does not open one (RFC 7118 §5).
+            WebSocketSipTransport? ws = WebSocket(destination.Transport);
+            return ws is null ? ValueTask.FromResult(false) : ws.SendAsync(destination, message);
         }
         StreamSipTransport? stream = Pick(_streams.Where(t => t.Kind == destination.Transport).ToList(), t => t.LocalEndPoint, destination.EndPoint);
         return stream is null ? ValueTask.FromResult(false) : stream.SendAsync(destination, message);
@@ -64,6 +81,8 @@ public sealed class SipTransportSet : ISipSender, IAsyncDisposable
         foreach (var t in _udp)
             await t.DisposeAsync().ConfigureAwait(false);
         foreach (var t in _streams)
+            await t.DisposeAsync().ConfigureAwait(false);
+        foreach (var t in _webSockets)
             await t.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -1,0 +1,389 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Net.WebSockets;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Presence.Server.Tests.Infrastructure;
+using Presence.Sip.Message;
+
+namespace Presence.Server.Tests;
+
+/// <summary>
+/// SIP over WebSocket (RFC 7118) against the server with its defaults (digest on): a browser-like client registers,
+/// subscribes and publishes over its WebSocket and gets its NOTIFYs on it; the handshake and framing cases are
+/// refused or answered as RFC 6455 and RFC 7118 say.
+/// </summary>
+public sealed class WebSocketTransportTests
+{
+    private static async Task<(ServerProcess Server, int WsPort)> StartAsync(params string[] extra)
+    {
+        int wsPort = ServerProcess.FreePort("127.0.0.1");
+        var server = await ServerProcess.StartAsync(auth: true, extraArgs: [$"--Sip:WebSocket:Port={wsPort}", .. extra]);
+        await server.WaitForOutputAsync($"Now listening on: http://127.0.0.1:{wsPort}", TimeSpan.FromSeconds(10));
+        return (server, wsPort);
+    }
+
+    [Fact]
+    public async Task A_websocket_client_registers_subscribes_publishes_and_gets_its_notifies_on_its_own_websocket()
+    {
+        var (server, wsPort) = await StartAsync();
+        await using var _ = server;
+        await server.ProvisionAsync("web@example.com", "web-secret");
+        await server.ProvisionAsync("bob@example.com", "bob-secret");
+        await using var web = await WsSipClient.ConnectAsync(wsPort, "web");
+        await using var bob = new TestUserAgent(server.Port, "bob") { Credentials = ("bob", "bob-secret") };
+
+        // REGISTER as JsSIP does: a made-up .invalid host, transport=ws, +sip.instance and ;ob (RFC 5626).
+        var registered = await web.SendAsync("REGISTER", "sip:example.com", "sip:web@example.com", "sip:web@example.com",
+            $"Contact: <{web.Contact};ob>;+sip.instance=\"<urn:uuid:1b2f0c1e-9c50-4a7e-8a8f-000000000001>\";expires=600\r\nSupported: path, outbound, gruu\r\n",
+            ("web", "web-secret"));
+        Assert.Equal(200, registered.StatusCode);
+        Assert.Contains(web.Contact, registered.GetFirst(HeaderId.Contact) ?? "", StringComparison.Ordinal);
+        // The response came back on the WebSocket, with received and rport in its Via.
+        Assert.Contains("SIP/2.0/WS", registered.GetFirst(HeaderId.Via), StringComparison.Ordinal);
+        Assert.Contains("received=127.0.0.1", registered.GetFirst(HeaderId.Via), StringComparison.Ordinal);
+
+        // Bob subscribes to web over UDP: web is available (registered over WebSocket).
+        Assert.Equal(200, (await bob.SubscribeAsync("sip:web@example.com")).StatusCode);
+        Assert.Equal("available", TestUserAgent.ExtendedOf(await bob.NextNotifyAsync()));
+
+        // Web subscribes to bob: the 200 and the NOTIFYs come on web's WebSocket (the server cannot open one to it).
+        var subscribed = await web.SendAsync("SUBSCRIBE", "sip:bob@example.com", "sip:web@example.com", "sip:bob@example.com",
+            $"Contact: <{web.Contact};ob>\r\nEvent: presence\r\nAccept: application/pidf+xml\r\nExpires: 600\r\n", ("web", "web-secret"));
+        Assert.Equal(200, subscribed.StatusCode);
+        Assert.Equal("unreachable", TestUserAgent.ExtendedOf(await web.NextNotifyAsync()));
+        Assert.Equal(200, (await bob.RegisterAsync()).StatusCode);
+        SipMessage notify = await web.NextNotifyAsync();
+        Assert.Equal("available", TestUserAgent.ExtendedOf(notify));
+        Assert.StartsWith("SIP/2.0/WS ", notify.GetFirst(HeaderId.Via), StringComparison.Ordinal);
+
+        // Web publishes do-not-disturb over the WebSocket: bob hears of it.
+        var published = await web.SendAsync("PUBLISH", "sip:web@example.com", "sip:web@example.com", "sip:web@example.com",
+            "Event: presence\r\nExpires: 600\r\nContent-Type: application/pidf+xml\r\n", ("web", "web-secret"),
+            "<?xml version=\"1.0\"?><presence xmlns=\"urn:ietf:params:xml:ns:pidf\" entity=\"sip:web@example.com\"><tuple id=\"w\"><status><basic>closed</basic></status></tuple><note>Focus time</note></presence>");
+        Assert.Equal(200, published.StatusCode);
+        SipMessage dnd = await bob.NextNotifyAsync();
+        Assert.Equal("donotdisturb", TestUserAgent.ExtendedOf(dnd));
+        Assert.Contains("Focus time", Encoding.UTF8.GetString(dnd.Body.Span), StringComparison.Ordinal);
+
+        // OPTIONS and MESSAGE work over it too (a MESSAGE to bob gets the 302 to his contact).
+        Assert.Equal(200, (await web.SendAsync("OPTIONS", "sip:example.com", "sip:web@example.com", "sip:example.com", "", null)).StatusCode);
+        var message = await web.SendAsync("MESSAGE", "sip:bob@example.com", "sip:web@example.com", "sip:bob@example.com", "Content-Type: text/plain\r\n", null, "hi");
+        Assert.Equal(302, message.StatusCode);
+
+        // The WebSocket closes: nothing ends at once (as for TCP); web's registration stays until it expires.
+        await web.CloseAsync();
+        using var api = server.CreateApiClient();
+        await Task.Delay(300);
+        var presence = await api.GetFromJsonAsync<JsonElement>("/api/users/web%40example.com/presence");
+        Assert.Equal(1, presence.GetProperty("registrations").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task The_handshake_needs_the_sip_subprotocol_an_allowed_origin_and_an_upgrade()
+    {
+        var (server, wsPort) = await StartAsync("--Sip:WebSocket:AllowedOrigins:0=https://phone.example.com");
+        await using var _ = server;
+        var uri = new Uri($"ws://127.0.0.1:{wsPort}/");
+
+        // A plain HTTP request: 426, and the HTTP API is not served on this port.
+        using var http = new HttpClient();
+        var plain = await http.GetAsync(new Uri($"http://127.0.0.1:{wsPort}/api/users"));
+        Assert.Equal(HttpStatusCode.UpgradeRequired, plain.StatusCode);
+
+        Assert.Equal(HttpStatusCode.BadRequest, await HandshakeStatusAsync(uri, subprotocol: null, origin: null));
+        Assert.Equal(HttpStatusCode.BadRequest, await HandshakeStatusAsync(uri, subprotocol: "xmpp", origin: null));
+        Assert.Equal(HttpStatusCode.Forbidden, await HandshakeStatusAsync(uri, "sip", "https://evil.example.org"));
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, await HandshakeStatusAsync(uri, "sip", "https://phone.example.com"));
+        // A softphone sends no Origin: allowed.
+        Assert.Equal(HttpStatusCode.SwitchingProtocols, await HandshakeStatusAsync(uri, "sip", origin: null));
+    }
+
+    [Fact]
+    public async Task Frames_unmasked_oversized_ping_and_close_are_handled_as_RFC_6455_says()
+    {
+        var (server, wsPort) = await StartAsync("--Sip:MaxMessageSize=4096");
+        await using var _ = server;
+
+        // A ping gets a pong with its payload; a SIP OPTIONS split over two frames (a fragmented message) is one message.
+        await using (var raw = await RawWebSocket.ConnectAsync(wsPort))
+        {
+            await raw.SendFrameAsync(0x9, "are you there"u8.ToArray());
+            var (opcode, payload) = await raw.ReadFrameAsync();
+            Assert.Equal((0xA, "are you there"), (opcode, Encoding.UTF8.GetString(payload)));
+
+            byte[] options = Encoding.UTF8.GetBytes(
+                $"OPTIONS sip:example.com SIP/2.0\r\nVia: SIP/2.0/WS abc.invalid;branch=z9hG4bKframes1\r\nMax-Forwards: 70\r\n"
+                + "From: <sip:x@example.com>;tag=1\r\nTo: <sip:example.com>\r\nCall-ID: frames1\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+            await raw.SendFrameAsync(0x1, options[..40], fin: false);
+            await raw.SendFrameAsync(0x0, options[40..]);
+            (opcode, payload) = await raw.ReadFrameAsync();
+            Assert.Equal(0x1, opcode);
+            Assert.StartsWith("SIP/2.0 200 OK\r\n", Encoding.UTF8.GetString(payload), StringComparison.Ordinal);
+
+            // A close frame: the server closes too, echoing the code.
+            await raw.SendFrameAsync(0x8, [0x03, 0xE8]);
+            (opcode, payload) = await raw.ReadFrameAsync();
+            Assert.Equal((0x8, 1000), (opcode, (int)BinaryPrimitives.ReadUInt16BigEndian(payload)));
+        }
+
+        // An unmasked frame from a client is a protocol error (RFC 6455 §5.1): the server sends close 1002 and drops the
+        // connection; with the frame's bytes unread, the kernel may reset it before the close frame is read. Either way
+        // nothing of it is taken as SIP.
+        await using (var raw = await RawWebSocket.ConnectAsync(wsPort))
+        {
+            byte[] unmasked = Encoding.UTF8.GetBytes(
+                "OPTIONS sip:example.com SIP/2.0\r\nVia: SIP/2.0/WS abc.invalid;branch=z9hG4bKunmasked\r\nMax-Forwards: 70\r\n"
+                + "From: <sip:x@example.com>;tag=1\r\nTo: <sip:example.com>\r\nCall-ID: unmasked\r\nCSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n");
+            await raw.SendFrameAsync(0x1, unmasked, masked: false);
+            try
+            {
+                var (opcode, payload) = await raw.ReadFrameAsync();
+                Assert.Equal((0x8, 1002), (opcode, (int)BinaryPrimitives.ReadUInt16BigEndian(payload)));
+            }
+            catch (IOException)
+            {
+                // Reset: closed without a SIP answer, which is what matters.
+            }
+        }
+
+        // A message over Sip:MaxMessageSize: closed with 1009 (message too big), the server goes on.
+        await using (var raw = await RawWebSocket.ConnectAsync(wsPort))
+        {
+            await raw.SendFrameAsync(0x1, Encoding.UTF8.GetBytes(new string('x', 5000)));
+            var (opcode, payload) = await raw.ReadFrameAsync();
+            Assert.Equal((0x8, 1009), (opcode, (int)BinaryPrimitives.ReadUInt16BigEndian(payload)));
+        }
+        await using var again = await WsSipClient.ConnectAsync(wsPort, "x");
+        Assert.Equal(200, (await again.SendAsync("OPTIONS", "sip:example.com", "sip:x@example.com", "sip:example.com", "", null)).StatusCode);
+    }
+
+    private static async Task<HttpStatusCode> HandshakeStatusAsync(Uri uri, string? subprotocol, string? origin)
+    {
+        using var socket = new ClientWebSocket();
+        socket.Options.CollectHttpResponseDetails = true;
+        if (subprotocol is not null)
+            socket.Options.AddSubProtocol(subprotocol);
+        if (origin is not null)
+            socket.Options.SetRequestHeader("Origin", origin);
+        try
+        {
+            await socket.ConnectAsync(uri, new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+        }
+        catch (WebSocketException)
+        {
+            // The status the server gave instead of 101.
+        }
+        return socket.HttpStatusCode;
+    }
+
+    /// <summary>A SIP user agent on a WebSocket, as JsSIP is: every request and response one text message.</summary>
+    private sealed class WsSipClient : IAsyncDisposable
+    {
+        private readonly ClientWebSocket _socket;
+        private readonly System.Threading.Channels.Channel<SipMessage> _responses = System.Threading.Channels.Channel.CreateUnbounded<SipMessage>();
+        private readonly System.Threading.Channels.Channel<SipMessage> _notifies = System.Threading.Channels.Channel.CreateUnbounded<SipMessage>();
+        private readonly Task _loop;
+        private readonly string _host = Guid.NewGuid().ToString("N")[..10] + ".invalid";
+        private int _cseq;
+
+        private WsSipClient(ClientWebSocket socket, string user)
+        {
+            _socket = socket;
+            Contact = $"sip:{user}@{_host};transport=ws";
+            _loop = Task.Run(ReceiveLoopAsync);
+        }
+
+        public string Contact { get; }
+
+        public static async Task<WsSipClient> ConnectAsync(int port, string user)
+        {
+            var socket = new ClientWebSocket();
+            socket.Options.AddSubProtocol("sip");
+            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+            Assert.Equal("sip", socket.SubProtocol);
+            return new WsSipClient(socket, user);
+        }
+
+        public async Task<SipMessage> SendAsync(
+            string method, string uri, string from, string to, string headers, (string User, string Password)? credentials, string? body = null)
+        {
+            string callId = Guid.NewGuid().ToString("N");
+            SipMessage response = await SendOnceAsync(method, uri, from, to, headers, callId, body);
+            if (response.StatusCode == 401 && credentials is { } c)
+                response = await SendOnceAsync(method, uri, from, to, headers + TestUserAgent.Authorization(response, c, method, uri), callId, body);
+            return response;
+        }
+
+        private async Task<SipMessage> SendOnceAsync(string method, string uri, string from, string to, string headers, string callId, string? body)
+        {
+            string text = $"{method} {uri} SIP/2.0\r\nVia: SIP/2.0/WS {_host};branch=z9hG4bK{Guid.NewGuid():N}\r\nMax-Forwards: 70\r\n"
+                + $"From: <{from}>;tag=ws{_host[..6]}\r\nTo: <{to}>\r\nCall-ID: {callId}\r\nCSeq: {Interlocked.Increment(ref _cseq)} {method}\r\n"
+                + headers + $"Content-Length: {Encoding.UTF8.GetByteCount(body ?? "")}\r\n\r\n" + body;
+            await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            while (true)
+            {
+                SipMessage response = await _responses.Reader.ReadAsync(timeout.Token);
+                if (response.StatusCode >= 200)
+                    return response;
+            }
+        }
+
+        public async Task<SipMessage> NextNotifyAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return await _notifies.Reader.ReadAsync(timeout.Token);
+        }
+
+        private async Task ReceiveLoopAsync()
+        {
+            var buffer = new byte[65536];
+            try
+            {
+                while (_socket.State == WebSocketState.Open)
+                {
+                    int count = 0;
+                    ValueWebSocketReceiveResult result;
+                    do
+                    {
+                        result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
+                        count += result.Count;
+                    }
+                    while (!result.EndOfMessage);
+                    if (result.MessageType == WebSocketMessageType.Close)
+                        return;
+                    Assert.Equal(WebSocketMessageType.Text, result.MessageType);
+                    SipMessage message = SipParser.Parse(buffer.AsSpan(0, count).ToArray()).Message!;
+                    if (message.IsResponse)
+                    {
+                        await _responses.Writer.WriteAsync(message);
+                        continue;
+                    }
+                    byte[] ok = SipMessageBuilder.ResponseTo(message, 200).ToArray();
+                    await _socket.SendAsync(ok, WebSocketMessageType.Text, true, CancellationToken.None);
+                    if (message.Method == "NOTIFY")
+                        await _notifies.Writer.WriteAsync(message);
+                }
+            }
+            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
+            {
+                // Closed or aborted under it.
+            }
+        }
+
+        public async Task CloseAsync()
+        {
+            if (_socket.State == WebSocketState.Open)
+                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _socket.Abort();
+            await _loop;
+            _socket.Dispose();
+        }
+    }
+
+    /// <summary>A WebSocket by hand on a TCP connection, to send frames a well-behaved client library never would.</summary>
+    private sealed class RawWebSocket : IAsyncDisposable
+    {
+        private readonly TcpClient _tcp;
+        private readonly NetworkStream _stream;
+
+        private RawWebSocket(TcpClient tcp)
+        {
+            _tcp = tcp;
+            _stream = tcp.GetStream();
+        }
+
+        public static async Task<RawWebSocket> ConnectAsync(int port)
+        {
+            var tcp = new TcpClient();
+            await tcp.ConnectAsync(IPAddress.Loopback, port);
+            var raw = new RawWebSocket(tcp);
+            string key = Convert.ToBase64String(RandomNumberGenerator.GetBytes(16));
+            string request = $"GET / HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: {key}\r\n"
+                + "Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: sip\r\n\r\n";
+            await raw._stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+            string head = await raw.ReadHeadAsync();
+            Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
+            Assert.Contains("Sec-WebSocket-Protocol: sip", head, StringComparison.OrdinalIgnoreCase);
+            string accept = Convert.ToBase64String(SHA1.HashData(Encoding.ASCII.GetBytes(key + "258EAFA5-E914-47DA-95CA-C5AB0DC85B11")));
+            Assert.Contains($"Sec-WebSocket-Accept: {accept}", head, StringComparison.OrdinalIgnoreCase);
+            return raw;
+        }
+
+        private async Task<string> ReadHeadAsync()
+        {
+            var head = new List<byte>();
+            var one = new byte[1];
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            while (!(head.Count >= 4 && head[^4] == '\r' && head[^3] == '\n' && head[^2] == '\r' && head[^1] == '\n'))
+            {
+                if (await _stream.ReadAsync(one, timeout.Token) == 0)
+                    throw new IOException("Closed during the handshake.");
+                head.Add(one[0]);
+            }
+            return Encoding.ASCII.GetString(head.ToArray());
+        }
+
+        public async Task SendFrameAsync(int opcode, byte[] payload, bool fin = true, bool masked = true)
+        {
+            var frame = new List<byte> { (byte)((fin ? 0x80 : 0) | opcode) };
+            byte mask = masked ? (byte)0x80 : (byte)0;
+            if (payload.Length < 126)
+                frame.Add((byte)(mask | payload.Length));
+            else
+            {
+                frame.Add((byte)(mask | 126));
+                frame.Add((byte)(payload.Length >> 8));
+                frame.Add((byte)payload.Length);
+            }
+            if (masked)
+            {
+                byte[] key = RandomNumberGenerator.GetBytes(4);
+                frame.AddRange(key);
+                frame.AddRange(payload.Select((b, i) => (byte)(b ^ key[i % 4])));
+            }
+            else
+            {
+                frame.AddRange(payload);
+            }
+            await _stream.WriteAsync(frame.ToArray());
+        }
+
+        /// <summary>The next whole frame from the server (never masked), skipping none.</summary>
+        public async Task<(int Opcode, byte[] Payload)> ReadFrameAsync()
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            byte[] head = await ReadExactlyAsync(2, timeout.Token);
+            int opcode = head[0] & 0x0F;
+            long length = head[1] & 0x7F;
+            if (length == 126)
+                length = BinaryPrimitives.ReadUInt16BigEndian(await ReadExactlyAsync(2, timeout.Token));
+            else if (length == 127)
+                length = (long)BinaryPrimitives.ReadUInt64BigEndian(await ReadExactlyAsync(8, timeout.Token));
+            Assert.Equal(0, head[1] & 0x80);
+            return (opcode, await ReadExactlyAsync((int)length, timeout.Token));
+        }
+
+        private async Task<byte[]> ReadExactlyAsync(int count, CancellationToken ct)
+        {
+            var bytes = new byte[count];
+            await _stream.ReadExactlyAsync(bytes, ct);
+            return bytes;
+        }
+
+        public ValueTask DisposeAsync()
+        {
+            _tcp.Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+}
