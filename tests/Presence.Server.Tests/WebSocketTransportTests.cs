@@ -162,6 +162,31 @@ public sealed class WebSocketTransportTests
         Assert.Equal(200, (await again.SendAsync("OPTIONS", "sip:example.com", "sip:x@example.com", "sip:example.com", "", null)).StatusCode);
     }
 
+    [Fact]
+    public async Task A_secure_websocket_takes_the_certificate_of_the_sip_tls_listener()
+    {
+        string directory = Directory.CreateTempSubdirectory("wss-").FullName;
+        var (certPath, keyPath) = TestCertificate.WritePem(directory);
+        int wssPort = ServerProcess.FreePort("127.0.0.1");
+        await using var server = await ServerProcess.StartAsync(tls: (certPath, keyPath), extraArgs: [$"--Sip:WebSocket:TlsPort={wssPort}"]);
+        await server.WaitForOutputAsync($"Now listening on: https://127.0.0.1:{wssPort}", TimeSpan.FromSeconds(10));
+        using var expected = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certPath, keyPath);
+        string? presented = null;
+
+        await using var client = await WsSipClient.ConnectAsync(new Uri($"wss://127.0.0.1:{wssPort}/"), "secure", o =>
+            o.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
+            {
+                presented = certificate?.GetCertHashString();
+                return true;
+            });
+        Assert.Equal(expected.GetCertHashString(), presented);
+        client.Transport = "WSS";
+        var answer = await client.SendAsync("OPTIONS", "sip:example.com", "sip:secure@example.com", "sip:example.com", "", null);
+        Assert.Equal(200, answer.StatusCode);
+        Assert.StartsWith("SIP/2.0/WSS ", answer.GetFirst(HeaderId.Via), StringComparison.Ordinal);
+        Directory.Delete(directory, recursive: true);
+    }
+
     private static async Task<HttpStatusCode> HandshakeStatusAsync(Uri uri, string? subprotocol, string? origin)
     {
         using var socket = new ClientWebSocket();
@@ -200,11 +225,17 @@ public sealed class WebSocketTransportTests
 
         public string Contact { get; }
 
-        public static async Task<WsSipClient> ConnectAsync(int port, string user)
+        /// <summary>WS or WSS, as the client writes it in its Via.</summary>
+        public string Transport { get; set; } = "WS";
+
+        public static Task<WsSipClient> ConnectAsync(int port, string user) => ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), user);
+
+        public static async Task<WsSipClient> ConnectAsync(Uri uri, string user, Action<ClientWebSocketOptions>? configure = null)
         {
             var socket = new ClientWebSocket();
             socket.Options.AddSubProtocol("sip");
-            await socket.ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
+            configure?.Invoke(socket.Options);
+            await socket.ConnectAsync(uri, new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
             Assert.Equal("sip", socket.SubProtocol);
             return new WsSipClient(socket, user);
         }
@@ -221,7 +252,7 @@ public sealed class WebSocketTransportTests
 
         private async Task<SipMessage> SendOnceAsync(string method, string uri, string from, string to, string headers, string callId, string? body)
         {
-            string text = $"{method} {uri} SIP/2.0\r\nVia: SIP/2.0/WS {_host};branch=z9hG4bK{Guid.NewGuid():N}\r\nMax-Forwards: 70\r\n"
+            string text = $"{method} {uri} SIP/2.0\r\nVia: SIP/2.0/{Transport} {_host};branch=z9hG4bK{Guid.NewGuid():N}\r\nMax-Forwards: 70\r\n"
                 + $"From: <{from}>;tag=ws{_host[..6]}\r\nTo: <{to}>\r\nCall-ID: {callId}\r\nCSeq: {Interlocked.Increment(ref _cseq)} {method}\r\n"
                 + headers + $"Content-Length: {Encoding.UTF8.GetByteCount(body ?? "")}\r\n\r\n" + body;
             await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
