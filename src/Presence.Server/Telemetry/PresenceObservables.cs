@@ -146,6 +146,18 @@ internal sealed class PresenceObservables(IServiceProvider services)
             yield return new Measurement<long>(
                 group.Sum(s => s.ConnectionCount), new KeyValuePair<string, object?>(A.Transport, group.Key == SipTransportKind.Tls ? "tls" : "tcp"));
         }
+        IReadOnlyList<WebSocketSipTransport> webSockets;
+        try
+        {
+            webSockets = Get<SipEndpointService>()?.Transports.WebSockets ?? [];
+        }
+        catch (InvalidOperationException)
+        {
+            yield break;
+        }
+        // SIP over WebSocket: its open WebSockets, "ws" or "wss".
+        foreach (WebSocketSipTransport ws in webSockets)
+            yield return new Measurement<long>(ws.ConnectionCount, new KeyValuePair<string, object?>(A.Transport, ws.Kind.ToViaToken().ToLowerInvariant()));
     }
 
     private IEnumerable<Measurement<long>> Silos()
