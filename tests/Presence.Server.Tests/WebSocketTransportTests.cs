@@ -187,6 +187,24 @@ public sealed class WebSocketTransportTests
         Directory.Delete(directory, recursive: true);
     }
 
+    [Fact]
+    public async Task Behind_a_trusted_proxy_the_client_is_the_last_forwarded_address_and_elsewhere_the_header_counts_for_nothing()
+    {
+        var (server, wsPort) = await StartAsync("--Sip:WebSocket:TrustedProxies:0=127.0.0.0/8");
+        await using var _ = server;
+        await using var proxied = await WsSipClient.ConnectAsync(new Uri($"ws://127.0.0.1:{wsPort}/sip"), "p",
+            o => o.SetRequestHeader("X-Forwarded-For", "198.51.100.9, 203.0.113.7"));
+        var answer = await proxied.SendAsync("OPTIONS", "sip:example.com", "sip:p@example.com", "sip:example.com", "", null);
+        Assert.Contains("received=203.0.113.7", answer.GetFirst(HeaderId.Via), StringComparison.Ordinal);
+
+        var (plain, plainPort) = await StartAsync();
+        await using var __ = plain;
+        await using var direct = await WsSipClient.ConnectAsync(new Uri($"ws://127.0.0.1:{plainPort}/"), "d",
+            o => o.SetRequestHeader("X-Forwarded-For", "203.0.113.7"));
+        answer = await direct.SendAsync("OPTIONS", "sip:example.com", "sip:d@example.com", "sip:example.com", "", null);
+        Assert.Contains("received=127.0.0.1", answer.GetFirst(HeaderId.Via), StringComparison.Ordinal);
+    }
+
     private static async Task<HttpStatusCode> HandshakeStatusAsync(Uri uri, string? subprotocol, string? origin)
     {
         using var socket = new ClientWebSocket();

@@ -115,6 +115,12 @@ public sealed class SipWebSocketOptions
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
 
+    /// <summary>
+    /// Reverse proxies (addresses or CIDR blocks) in front of the WebSocket listeners: for a WebSocket from one of them,
+    /// the client's address is the last one in its X-Forwarded-For (what the limits and the Via's received count).
+    /// </summary>
+    public List<string> TrustedProxies { get; set; } = [];
+
     /// <summary>A WebSocket with no message for this long is closed (as Sip:TcpIdleTimeout for TCP).</summary>
     public TimeSpan IdleTimeout { get; set; } = TimeSpan.FromMinutes(5);
 
@@ -178,6 +184,11 @@ public sealed class SipOptionsValidator : IValidateOptions<SipOptions>
             failures.Add("Sip:WebSocket:Port and Sip:WebSocket:TlsPort must differ.");
         if (options.WebSocket.IdleTimeout <= TimeSpan.Zero || options.WebSocket.KeepAliveInterval < TimeSpan.Zero)
             failures.Add("Sip:WebSocket:IdleTimeout must be positive and Sip:WebSocket:KeepAliveInterval not negative.");
+        foreach (string proxy in options.WebSocket.TrustedProxies)
+        {
+            if (!SipRateLimitOptions.TryParseNetwork(proxy, out _))
+                failures.Add($"Sip:WebSocket:TrustedProxies '{proxy}' is not an address or CIDR block.");
+        }
         foreach (string origin in options.WebSocket.AllowedOrigins)
         {
             if (origin != "*" && !(Uri.TryCreate(origin, UriKind.Absolute, out var u) && u.Scheme is "http" or "https" && u.AbsolutePath == "/"))

@@ -74,7 +74,7 @@ public static class WebSocketEndpoint
             return;
         }
         WebSocketSipTransport? transport = endpoint.Transactions is null ? null : endpoint.Transports.WebSocket(kind);
-        var remote = new IPEndPoint(context.Connection.RemoteIpAddress ?? IPAddress.None, context.Connection.RemotePort);
+        var remote = new IPEndPoint(ClientAddress(context, options), context.Connection.RemotePort);
         if (transport is null || !transport.TryAdmit(remote))
         {
             response.StatusCode = StatusCodes.Status503ServiceUnavailable;
@@ -94,6 +94,23 @@ public static class WebSocketEndpoint
         }
         using (socket)
             await transport.ServeAsync(socket, remote, context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The client's address: the connection's, or, when that is a trusted reverse proxy, the last address of its
+    /// X-Forwarded-For (the one the proxy itself added).
+    /// </summary>
+    internal static IPAddress ClientAddress(HttpContext context, SipWebSocketOptions options)
+    {
+        IPAddress peer = context.Connection.RemoteIpAddress ?? IPAddress.None;
+        if (peer.IsIPv4MappedToIPv6)
+            peer = peer.MapToIPv4();
+        if (options.TrustedProxies.Count == 0
+            || !options.TrustedProxies.Any(p => SipRateLimitOptions.TryParseNetwork(p, out var network) && network.Contains(peer)))
+            return peer;
+        string? forwarded = context.Request.Headers["X-Forwarded-For"];
+        string? last = forwarded?.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries).LastOrDefault();
+        return last is not null && IPAddress.TryParse(last, out var client) ? client : peer;
     }
 
     /// <summary>
