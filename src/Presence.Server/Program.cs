@@ -61,6 +61,7 @@ if (hostsUsers)
     app.MapRulesApi();
     app.MapClusterApi();
     app.MapDashboard();
+    Presence.Server.Phone.PhonePage.MapPhonePage(app);
     app.MapOrleansDashboard(Presence.Server.OrleansDashboard.OrleansDashboardOptions.Read(builder.Configuration));
 }
 else

@@ -111,7 +111,7 @@ public sealed class SipWebSocketOptions
 
     /// <summary>
     /// The Origins (RFC 6454, "https://phone.example.com") whose pages may open a WebSocket. Empty: only clients that
-    /// send no Origin (softphones) and pages of the server's own host and port. "*" allows every origin.
+    /// send no Origin (softphones) and pages of the server's own host (any port: the presence page comes from the HTTP API's). "*" allows every origin.
     /// </summary>
     public List<string> AllowedOrigins { get; set; } = [];
 

@@ -114,17 +114,18 @@ public static class WebSocketEndpoint
     }
 
     /// <summary>
-    /// No Origin (a softphone, not a page) is allowed; a page's Origin must be listed, or, with no list, be the
-    /// server's own (the Host the request came to).
+    /// No Origin (a softphone, not a page) is allowed; a page's Origin must be listed, or, with no list, be of the
+    /// server's own host (the Host the request came to, whatever the port: the page is served by the HTTP API).
     /// </summary>
     internal static bool OriginAllowed(HttpRequest request, IReadOnlyList<string> allowed)
     {
         string? origin = request.Headers.Origin;
         if (string.IsNullOrEmpty(origin))
             return true;
+        // The server's own pages (the presence page comes from the HTTP API's port, the WebSocket goes to its own).
         if (allowed.Count == 0)
             return Uri.TryCreate(origin, UriKind.Absolute, out var uri)
-                && string.Equals(uri.Authority, request.Host.Value, StringComparison.OrdinalIgnoreCase);
+                && string.Equals(uri.IdnHost, request.Host.Host.Trim('[', ']'), StringComparison.OrdinalIgnoreCase);
         return allowed.Any(a => a == "*" || string.Equals(a.TrimEnd('/'), origin.TrimEnd('/'), StringComparison.OrdinalIgnoreCase));
     }
 }
