@@ -34,7 +34,7 @@ public sealed class WebSocketTransportTests
         await using var _ = server;
         await server.ProvisionAsync("web@example.com", "web-secret");
         await server.ProvisionAsync("bob@example.com", "bob-secret");
-        await using var web = await WsSipClient.ConnectAsync(wsPort, "web");
+        await using var web = await WebSocketSipClient.ConnectAsync(wsPort, "web");
         await using var bob = new TestUserAgent(server.Port, "bob") { Credentials = ("bob", "bob-secret") };
 
         // REGISTER as JsSIP does: a made-up .invalid host, transport=ws, +sip.instance and ;ob (RFC 5626).
@@ -158,7 +158,7 @@ public sealed class WebSocketTransportTests
             var (opcode, payload) = await raw.ReadFrameAsync();
             Assert.Equal((0x8, 1009), (opcode, (int)BinaryPrimitives.ReadUInt16BigEndian(payload)));
         }
-        await using var again = await WsSipClient.ConnectAsync(wsPort, "x");
+        await using var again = await WebSocketSipClient.ConnectAsync(wsPort, "x");
         Assert.Equal(200, (await again.SendAsync("OPTIONS", "sip:example.com", "sip:x@example.com", "sip:example.com", "", null)).StatusCode);
     }
 
@@ -173,7 +173,7 @@ public sealed class WebSocketTransportTests
         using var expected = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPemFile(certPath, keyPath);
         string? presented = null;
 
-        await using var client = await WsSipClient.ConnectAsync(new Uri($"wss://127.0.0.1:{wssPort}/"), "secure", o =>
+        await using var client = await WebSocketSipClient.ConnectAsync(new Uri($"wss://127.0.0.1:{wssPort}/"), "secure", o =>
             o.RemoteCertificateValidationCallback = (_, certificate, _, _) =>
             {
                 presented = certificate?.GetCertHashString();
@@ -192,14 +192,14 @@ public sealed class WebSocketTransportTests
     {
         var (server, wsPort) = await StartAsync("--Sip:WebSocket:TrustedProxies:0=127.0.0.0/8");
         await using var _ = server;
-        await using var proxied = await WsSipClient.ConnectAsync(new Uri($"ws://127.0.0.1:{wsPort}/sip"), "p",
+        await using var proxied = await WebSocketSipClient.ConnectAsync(new Uri($"ws://127.0.0.1:{wsPort}/sip"), "p",
             o => o.SetRequestHeader("X-Forwarded-For", "198.51.100.9, 203.0.113.7"));
         var answer = await proxied.SendAsync("OPTIONS", "sip:example.com", "sip:p@example.com", "sip:example.com", "", null);
         Assert.Contains("received=203.0.113.7", answer.GetFirst(HeaderId.Via), StringComparison.Ordinal);
 
         var (plain, plainPort) = await StartAsync();
         await using var __ = plain;
-        await using var direct = await WsSipClient.ConnectAsync(new Uri($"ws://127.0.0.1:{plainPort}/"), "d",
+        await using var direct = await WebSocketSipClient.ConnectAsync(new Uri($"ws://127.0.0.1:{plainPort}/"), "d",
             o => o.SetRequestHeader("X-Forwarded-For", "203.0.113.7"));
         answer = await direct.SendAsync("OPTIONS", "sip:example.com", "sip:d@example.com", "sip:example.com", "", null);
         Assert.Contains("received=127.0.0.1", answer.GetFirst(HeaderId.Via), StringComparison.Ordinal);
@@ -222,121 +222,6 @@ public sealed class WebSocketTransportTests
             // The status the server gave instead of 101.
         }
         return socket.HttpStatusCode;
-    }
-
-    /// <summary>A SIP user agent on a WebSocket, as JsSIP is: every request and response one text message.</summary>
-    private sealed class WsSipClient : IAsyncDisposable
-    {
-        private readonly ClientWebSocket _socket;
-        private readonly System.Threading.Channels.Channel<SipMessage> _responses = System.Threading.Channels.Channel.CreateUnbounded<SipMessage>();
-        private readonly System.Threading.Channels.Channel<SipMessage> _notifies = System.Threading.Channels.Channel.CreateUnbounded<SipMessage>();
-        private readonly Task _loop;
-        private readonly string _host = Guid.NewGuid().ToString("N")[..10] + ".invalid";
-        private int _cseq;
-
-        private WsSipClient(ClientWebSocket socket, string user)
-        {
-            _socket = socket;
-            Contact = $"sip:{user}@{_host};transport=ws";
-            _loop = Task.Run(ReceiveLoopAsync);
-        }
-
-        public string Contact { get; }
-
-        /// <summary>WS or WSS, as the client writes it in its Via.</summary>
-        public string Transport { get; set; } = "WS";
-
-        public static Task<WsSipClient> ConnectAsync(int port, string user) => ConnectAsync(new Uri($"ws://127.0.0.1:{port}/"), user);
-
-        public static async Task<WsSipClient> ConnectAsync(Uri uri, string user, Action<ClientWebSocketOptions>? configure = null)
-        {
-            var socket = new ClientWebSocket();
-            socket.Options.AddSubProtocol("sip");
-            configure?.Invoke(socket.Options);
-            await socket.ConnectAsync(uri, new CancellationTokenSource(TimeSpan.FromSeconds(5)).Token);
-            Assert.Equal("sip", socket.SubProtocol);
-            return new WsSipClient(socket, user);
-        }
-
-        public async Task<SipMessage> SendAsync(
-            string method, string uri, string from, string to, string headers, (string User, string Password)? credentials, string? body = null)
-        {
-            string callId = Guid.NewGuid().ToString("N");
-            SipMessage response = await SendOnceAsync(method, uri, from, to, headers, callId, body);
-            if (response.StatusCode == 401 && credentials is { } c)
-                response = await SendOnceAsync(method, uri, from, to, headers + TestUserAgent.Authorization(response, c, method, uri), callId, body);
-            return response;
-        }
-
-        private async Task<SipMessage> SendOnceAsync(string method, string uri, string from, string to, string headers, string callId, string? body)
-        {
-            string text = $"{method} {uri} SIP/2.0\r\nVia: SIP/2.0/{Transport} {_host};branch=z9hG4bK{Guid.NewGuid():N}\r\nMax-Forwards: 70\r\n"
-                + $"From: <{from}>;tag=ws{_host[..6]}\r\nTo: <{to}>\r\nCall-ID: {callId}\r\nCSeq: {Interlocked.Increment(ref _cseq)} {method}\r\n"
-                + headers + $"Content-Length: {Encoding.UTF8.GetByteCount(body ?? "")}\r\n\r\n" + body;
-            await _socket.SendAsync(Encoding.UTF8.GetBytes(text), WebSocketMessageType.Text, true, CancellationToken.None);
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            while (true)
-            {
-                SipMessage response = await _responses.Reader.ReadAsync(timeout.Token);
-                if (response.StatusCode >= 200)
-                    return response;
-            }
-        }
-
-        public async Task<SipMessage> NextNotifyAsync()
-        {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-            return await _notifies.Reader.ReadAsync(timeout.Token);
-        }
-
-        private async Task ReceiveLoopAsync()
-        {
-            var buffer = new byte[65536];
-            try
-            {
-                while (_socket.State == WebSocketState.Open)
-                {
-                    int count = 0;
-                    ValueWebSocketReceiveResult result;
-                    do
-                    {
-                        result = await _socket.ReceiveAsync(buffer.AsMemory(count), CancellationToken.None);
-                        count += result.Count;
-                    }
-                    while (!result.EndOfMessage);
-                    if (result.MessageType == WebSocketMessageType.Close)
-                        return;
-                    Assert.Equal(WebSocketMessageType.Text, result.MessageType);
-                    SipMessage message = SipParser.Parse(buffer.AsSpan(0, count).ToArray()).Message!;
-                    if (message.IsResponse)
-                    {
-                        await _responses.Writer.WriteAsync(message);
-                        continue;
-                    }
-                    byte[] ok = SipMessageBuilder.ResponseTo(message, 200).ToArray();
-                    await _socket.SendAsync(ok, WebSocketMessageType.Text, true, CancellationToken.None);
-                    if (message.Method == "NOTIFY")
-                        await _notifies.Writer.WriteAsync(message);
-                }
-            }
-            catch (Exception ex) when (ex is WebSocketException or OperationCanceledException)
-            {
-                // Closed or aborted under it.
-            }
-        }
-
-        public async Task CloseAsync()
-        {
-            if (_socket.State == WebSocketState.Open)
-                await _socket.CloseAsync(WebSocketCloseStatus.NormalClosure, "bye", CancellationToken.None);
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            _socket.Abort();
-            await _loop;
-            _socket.Dispose();
-        }
     }
 
     /// <summary>A WebSocket by hand on a TCP connection, to send frames a well-behaved client library never would.</summary>

@@ -68,4 +68,45 @@ public sealed class EdgeClusterTests(PostgresServer postgres, ITestOutputHelper 
         var refreshed = await bob.SubscribeAsync(alice.Aor, callId: bobWatches.CallId, toTag: bobWatches.GetTo()!.Tag, cseq: 100);
         Assert.Equal(200, refreshed.StatusCode);
     }
+
+    [Fact]
+    public async Task A_websocket_watcher_on_an_edge_gets_its_notifies_on_its_websocket_also_after_the_users_silo_dies()
+    {
+        await using var cluster = await LocalCluster.CreateAsync(postgres);
+        await Task.WhenAll(cluster.StartSiloAsync("silo1"), cluster.StartSiloAsync("silo2"));
+        int wsPort = ServerProcess.FreePort("127.0.0.1");
+        var edge = await cluster.StartEdgeAsync("edge1", $"--Sip:WebSocket:Port={wsPort}");
+        await edge.WaitForOutputAsync($"Now listening on: http://127.0.0.1:{wsPort}", TimeSpan.FromSeconds(10));
+        await cluster.WaitForMembersAsync();
+        await cluster.ProvisionAsync("alice", "web");
+        await using var alice = cluster.UserAgent("alice", "edge1");
+        await using var web = await WebSocketSipClient.ConnectAsync(wsPort, "web");
+        var credentials = ("web", LocalCluster.Password("web"));
+
+        Assert.Equal(200, (await alice.RegisterAsync()).StatusCode);
+        Assert.Equal(200, (await web.SendAsync("REGISTER", "sip:example.com", "sip:web@example.com", "sip:web@example.com",
+            $"Contact: <{web.Contact};ob>\r\nExpires: 600\r\n", credentials)).StatusCode);
+        Assert.Equal(200, (await web.SendAsync("SUBSCRIBE", alice.Aor, "sip:web@example.com", alice.Aor,
+            $"Contact: <{web.Contact};ob>\r\nEvent: presence\r\nAccept: application/pidf+xml\r\nExpires: 3600\r\n", credentials)).StatusCode);
+        Assert.Equal("available", TestUserAgent.ExtendedOf(await web.NextNotifyAsync()));
+
+        // Alice's grain is on a silo; the NOTIFY leaves through the edge that holds web's WebSocket, on it.
+        Assert.Equal(200, (await alice.PublishAsync(Pidf, ClusterTests.Document(alice.Aor, "in a meeting"))).StatusCode);
+        var first = await ClusterTests.NotifyWithNoteAsync(left => web.NextNotifyAsync(left), "in a meeting");
+        Assert.Equal("WS", first.TopVia!.Transport, ignoreCase: true);
+
+        // Her silo dies: the other takes her, and web's next NOTIFY still comes on its WebSocket, in the same dialog.
+        string home = await cluster.SiloOfAsync(alice.Aor);
+        await cluster.KillAsync(home);
+        var killed = Stopwatch.StartNew();
+        while ((await alice.PublishAsync(Pidf, ClusterTests.Document(alice.Aor, "back"))).StatusCode != 200)
+        {
+            Assert.True(killed.Elapsed < TimeSpan.FromSeconds(10), "no silo took Alice over");
+            await Task.Delay(50);
+        }
+        var after = await ClusterTests.NotifyWithNoteAsync(left => web.NextNotifyAsync(left), "back");
+        output.WriteLine($"SIGKILL of {home} -> NOTIFY on web's WebSocket {killed.ElapsedMilliseconds} ms later");
+        Assert.Equal(first.CallId, after.CallId);
+        Assert.True(after.CSeq > first.CSeq);
+    }
 }
