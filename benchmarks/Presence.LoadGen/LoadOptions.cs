@@ -182,7 +182,7 @@ public sealed record LoadOptions
         return this with
         {
             LocalAddress = LocalAddress ?? (Server.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? IPAddress.IPv6Loopback : IPAddress.Loopback),
-            MaxSockets = MaxSockets ?? (Transport == SipTransportKind.Tcp ? 60 : 512),
+            MaxSockets = MaxSockets ?? Transport switch { SipTransportKind.Tcp => 60, SipTransportKind.Ws => 2000, _ => 512 },
             LocalPort = LocalPort ?? (seeded ? 15070 : 0),
             Speedup = speedup,
             SubscribeExpires = SubscribeExpires ?? (seeded ? 7200 : 600),
@@ -213,8 +213,8 @@ public sealed record LoadOptions
             return LoopbackTarget.Refusal(local, "--local");
         if (LocalAddress is { } l && l.AddressFamily != Server.Address.AddressFamily)
             return "--local and --server must be of the same address family.";
-        if (Transport == SipTransportKind.Tls)
-            return "--transport: udp or tcp.";
+        if (Transport is SipTransportKind.Tls or SipTransportKind.Wss)
+            return "--transport: udp, tcp or ws.";
         if (Rate is not null && Concurrency is not null)
             return "--rate (open loop) and --concurrency (closed loop) exclude each other.";
         if (Rate is <= 0 or > 1_000_000)

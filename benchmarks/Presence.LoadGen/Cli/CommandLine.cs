@@ -59,9 +59,16 @@ public static class CommandLine
                 o = o with { Server = server! };
                 return null;
             case "--transport":
-                if (value.ToLowerInvariant() is not ("udp" or "tcp"))
-                    return "--transport: udp or tcp.";
-                o = o with { Transport = value.Equals("udp", StringComparison.OrdinalIgnoreCase) ? SipTransportKind.Udp : SipTransportKind.Tcp };
+                SipTransportKind? kind = value.ToLowerInvariant() switch
+                {
+                    "udp" => SipTransportKind.Udp,
+                    "tcp" => SipTransportKind.Tcp,
+                    "ws" => SipTransportKind.Ws,
+                    _ => null,
+                };
+                if (kind is null)
+                    return "--transport: udp, tcp or ws (--server is then the server's Sip:WebSocket:Port).";
+                o = o with { Transport = kind.Value };
                 return null;
             case "--local":
                 if (!IPAddress.TryParse(value, out var local))

@@ -27,7 +27,7 @@ public static class HelpText
 
         Target (loopback only: 127.0.0.0/8 or ::1; anything else is refused):
           --server ADDR[:PORT]     the server (127.0.0.1:5060)
-          --transport udp|tcp      (udp)
+          --transport udp|tcp|ws   (udp; ws: --server is the Sip:WebSocket:Port, one WebSocket per --users-per-socket users)
           --local ADDR             the first socket's address (127.0.0.1; ::1 for an IPv6 server)
           --local-addresses N      sockets spread over N loopback addresses from --local (one per socket on
                                    IPv4, as distinct clients; 1 on IPv6). TCP connects from 127.0.0.1 always.

@@ -30,16 +30,23 @@ internal sealed class LoadEndpoint : IAsyncDisposable
     private readonly SipTransactionLayer _layer;
     private readonly INotifySink _sink;
     private readonly SipDestination _server;
+    private readonly WebSocketFlow? _webSocket;
     private long _transportErrors;
 
-    private LoadEndpoint(SipTransportKind transport, IPEndPoint bind, IPEndPoint server, INotifySink sink)
+    private LoadEndpoint(SipTransportKind transport, IPEndPoint bind, IPEndPoint server, INotifySink sink, WebSocketFlow? webSocket = null)
     {
         _sink = sink;
         _server = new SipDestination(transport, server);
-        _sender = new LoopbackOnlySender(_transports);
+        _webSocket = webSocket;
+        // Over WebSocket everything goes on the one flow this endpoint opened (a server never connects to a browser).
+        _sender = new LoopbackOnlySender(webSocket is null ? _transports : webSocket);
         _layer = new SipTransactionLayer(_sender, OnRequestAsync);
         Action<Exception> onError = _ => Interlocked.Increment(ref _transportErrors);
-        if (transport == SipTransportKind.Udp)
+        if (webSocket is not null)
+        {
+            LocalEndPoint = webSocket.LocalEndPoint;
+        }
+        else if (transport == SipTransportKind.Udp)
         {
             var udp = new UdpSipTransport(bind, SipParserLimits.Default, ReceiveAsync, onError);
             _transports.Add(udp);
@@ -74,6 +81,14 @@ internal sealed class LoadEndpoint : IAsyncDisposable
     /// <summary>Opens the socket; on TCP also the connection, before any request races to open its own.</summary>
     public static async Task<LoadEndpoint> OpenAsync(SipTransportKind transport, IPEndPoint local, IPEndPoint server, INotifySink sink)
     {
+        if (transport == SipTransportKind.Ws)
+        {
+            LoadEndpoint? opened = null;
+            long errors = 0;
+            var flow = await WebSocketFlow.ConnectAsync(local, server, inbound => opened!.ReceiveAsync(inbound), _ => Interlocked.Increment(ref errors)).ConfigureAwait(false);
+            opened = new LoadEndpoint(transport, local, server, sink, flow);
+            return opened;
+        }
         var endpoint = new LoadEndpoint(transport, local, server, sink);
         // RFC 5626 §3.5.1: a double CRLF is a keep-alive ping; here it just opens the flow.
         if (transport != SipTransportKind.Udp && !await endpoint._sender.SendAsync(endpoint._server, "\r\n\r\n"u8.ToArray()).ConfigureAwait(false))
@@ -86,7 +101,12 @@ internal sealed class LoadEndpoint : IAsyncDisposable
 
     /// <summary>The Contact URI of a user on this endpoint.</summary>
     public string ContactUri(string user) =>
-        $"sip:{user}@{SentBy}" + (Transport == SipTransportKind.Tcp ? ";transport=tcp" : string.Empty);
+        $"sip:{user}@{SentBy}" + Transport switch
+        {
+            SipTransportKind.Tcp => ";transport=tcp",
+            SipTransportKind.Ws => ";transport=ws",
+            _ => string.Empty,
+        };
 
     /// <summary>The top Via of a request; the branch names its client transaction.</summary>
     public string Via(string branch) => $"SIP/2.0/{Transport.ToViaToken()} {SentBy};branch={branch};rport";
@@ -124,5 +144,10 @@ internal sealed class LoadEndpoint : IAsyncDisposable
         await transaction.RespondAsync(response).ConfigureAwait(false);
     }
 
-    public async ValueTask DisposeAsync() => await _transports.DisposeAsync().ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        if (_webSocket is not null)
+            await _webSocket.DisposeAsync().ConfigureAwait(false);
+        await _transports.DisposeAsync().ConfigureAwait(false);
+    }
 }
