@@ -77,6 +77,11 @@ internal static class LoadDriver
                 {
                     if (await operation(index).ConfigureAwait(false) is { } change)
                         await WaitAsync(change, options.NotifyTimeout).ConfigureAwait(false);
+                    else
+                        // Skipped (every user of the size busy) or failed: without a pause, a worker with nothing to
+                        // wait for spins and takes the cores from the server it measures (seen: 8 users, 16 in flight,
+                        // PUBLISHes answered after 3 to 10 s).
+                        await Task.Delay(1, CancellationToken.None).ConfigureAwait(false);
                 }
                 catch (Exception ex)
                 {
