@@ -55,33 +55,18 @@ WORK="$(mktemp -d /tmp/presence-compare.XXXXXX)"
 SERVER_DLL="$ROOT/src/Presence.Server/bin/Release/net10.0/Presence.Server.dll"
 LOADGEN_DLL="$ROOT/benchmarks/Presence.LoadGen/bin/Release/net10.0/Presence.LoadGen.dll"
 KAM_CFG="$ROOT/benchmarks/kamailio/presence.cfg"
-KAM_SQL=/usr/share/kamailio/postgres
 RESULTS="$WORK/results.tsv"
 
 for tool in kamailio gnuplot jq python3 runuser; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run benchmarks/install-bench-deps.sh as root" >&2; exit 2; }
 done
-[ -f "$KAM_SQL/presence-create.sql" ] || { echo "kamailio-postgres-modules is missing: run benchmarks/install-bench-deps.sh" >&2; exit 2; }
-PG_BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)"
-[ -n "$PG_BIN" ] || { echo "PostgreSQL is missing: run benchmarks/install-bench-deps.sh" >&2; exit 2; }
 
-# PostgreSQL refuses to run as root: its tools run as the Debian package's postgres user then.
-as_pg() { if [ "$(id -u)" -eq 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-psql_pg() { PGOPTIONS="-c client_min_messages=warning" "$PG_BIN/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -v ON_ERROR_STOP=1 -qX "$@"; }
-
-TARGET_PID=""
-PG_STARTED=0
-
-# shellcheck source=lib/process.sh
-. "$ROOT/benchmarks/lib/process.sh"
-stop_target() {
-  stop_process "$TARGET_PID" 10
-  TARGET_PID=""
-}
+# shellcheck source=lib/targets.sh
+. "$ROOT/benchmarks/lib/targets.sh"
 
 cleanup() {
   stop_target
-  if [ "$PG_STARTED" = 1 ]; then as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -m immediate -w stop >/dev/null 2>&1 || true; fi
+  stop_pg
   if [ "${KEEP:-0}" = 1 ]; then echo "Work directory kept: $WORK"; else rm -rf "$WORK"; fi
 }
 trap cleanup EXIT
@@ -91,65 +76,7 @@ echo "Building the server and LoadGen (Release)..."
 dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
 dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
 
-echo "Starting PostgreSQL on 127.0.0.1:$PG_PORT..."
-mkdir -p "$WORK/pg"
-[ "$(id -u)" -eq 0 ] && chown postgres "$WORK" "$WORK/pg"
-as_pg "$PG_BIN/initdb" -D "$WORK/pg" -U postgres --auth=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
-PG_STARTED=1
-as_pg "$PG_BIN/pg_ctl" -D "$WORK/pg" -l "$WORK/pg/server.log" -w \
-  -o "-p $PG_PORT -k $WORK/pg -c listen_addresses=127.0.0.1" start >/dev/null
-
-# A fresh database for each run: no target sees another's or an earlier run's state.
-fresh_db() {
-  local name="$1"
-  psql_pg -d postgres -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" -c "CREATE DATABASE $name" >/dev/null
-  if [ "$name" = kamailio ]; then
-    local part
-    for part in standard presence usrloc; do psql_pg -d kamailio -f "$KAM_SQL/$part-create.sql" >/dev/null; done
-  fi
-}
-
-udp_listening() { ss -Hlun "sport = :$1" 2>/dev/null | grep -q .; }
-
-# Starts TARGET on SIP_PORT with state under DIR and waits until it serves (bounded).
-start_target() {
-  local target="$1" dir="$2"
-  mkdir -p "$dir"
-  local ours=(--Sip:ListenAddress=127.0.0.1 "--Sip:UdpPort=$SIP_PORT" "--Sip:TcpPort=$SIP_PORT" --Sip:TlsPort=0
-    "--Http:Urls=http://127.0.0.1:$HTTP_PORT" --Auth:Enabled=false --Sip:RateLimit:Enabled=false
-    "--Presence:DatabasePath=$dir/p.db" --Logging:LogLevel:Default=Warning)
-  local kam=(-DD -E -f "$KAM_CFG" -m 1024 -M 32 -Y "$dir" -w "$dir" -A "LISTEN=udp:127.0.0.1:$SIP_PORT" -A "CHILDREN=$KAM_CHILDREN")
-  case "$target" in
-    ours-sqlite) (cd "$dir" && exec dotnet "$SERVER_DLL" "${ours[@]}" >"$dir/server.log" 2>&1 </dev/null) & ;;
-    ours-orleans-dashboard)
-      (cd "$dir" && exec dotnet "$SERVER_DLL" "${ours[@]}" --OrleansDashboard:Enabled=true --Http:Token=bench-token-0123456789 \
-        >"$dir/server.log" 2>&1 </dev/null) & ;;
-    ours-postgres)
-      fresh_db presence
-      (cd "$dir" && exec dotnet "$SERVER_DLL" "${ours[@]}" --Presence:Store=postgres \
-        "--Presence:ConnectionString=Host=127.0.0.1;Port=$PG_PORT;Database=presence;Username=postgres" \
-        >"$dir/server.log" 2>&1 </dev/null) & ;;
-    kamailio-durable)
-      fresh_db kamailio
-      (exec kamailio "${kam[@]}" -A DURABLE -A "DBURL=\"postgres://postgres@127.0.0.1:$PG_PORT/kamailio\"" \
-        >"$dir/server.log" 2>&1 </dev/null) & ;;
-    kamailio-memory) (exec kamailio "${kam[@]}" >"$dir/server.log" 2>&1 </dev/null) & ;;
-    *) echo "unknown target $target" >&2; return 1 ;;
-  esac
-  TARGET_PID=$!
-  for _ in $(seq 1 240); do
-    if ! kill -0 "$TARGET_PID" 2>/dev/null; then echo "$target exited; its log:" >&2; tail -20 "$dir/server.log" >&2; return 1; fi
-    if [[ "$target" == ours-* ]]; then
-      curl -fsS "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1 && udp_listening "$SIP_PORT" && return 0
-    else
-      # Kamailio binds before it forks its workers; give them a moment after the socket appears.
-      udp_listening "$SIP_PORT" && { sleep 1; return 0; }
-    fi
-    sleep 0.25
-  done
-  echo "$target did not serve within 60 s" >&2
-  return 1
-}
+start_pg
 
 # Runs the workload's warm-up against the running target for about WARMUP seconds: its own users (run ids w1, w2...),
 # nothing recorded. Count-bound storms are repeated until the time is up (each stops by itself).

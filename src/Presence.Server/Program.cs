@@ -37,14 +37,22 @@ if (hostsUsers)
     builder.Services.AddPresenceApi(builder.Configuration);
 builder.Services.AddDashboard();
 string[] urls = (builder.Configuration[$"{HttpApiOptions.Section}:Urls"] ?? new HttpApiOptions().Urls).Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-if (speaksSip && builder.Configuration.GetSection(SipOptions.Section).Get<SipOptions>() is { } sip
-    && System.Net.IPAddress.TryParse(sip.ListenAddress, out _) && WebSocketEndpoint.Urls(sip).ToList() is { Count: > 0 } webSockets)
+if (speaksSip && WebSocketEndpoint.Configured(builder.Configuration) is { } sip && WebSocketEndpoint.Urls(sip).ToList() is { Count: > 0 } webSockets)
 {
     // SIP over WebSocket has listeners of its own beside the HTTP API's; WSS takes the certificate of Sip:Tls.
     urls = [.. urls, .. webSockets];
     if (sip.WebSocket.TlsPort != 0 && !string.IsNullOrEmpty(sip.Tls.CertificatePath) && File.Exists(sip.Tls.CertificatePath))
     {
-        var certificate = SipEndpointService.LoadCertificate(sip);
+        System.Security.Cryptography.X509Certificates.X509Certificate2? certificate;
+        try
+        {
+            certificate = SipEndpointService.LoadCertificate(sip);
+        }
+        catch (InvalidOperationException ex)
+        {
+            await Console.Error.WriteLineAsync("Configuration error: " + ex.Message);
+            return 2;
+        }
         builder.WebHost.ConfigureKestrel(kestrel => kestrel.ConfigureHttpsDefaults(https => https.ServerCertificate = certificate));
     }
 }

@@ -205,6 +205,18 @@ public sealed class WebSocketTransportTests
         Assert.Contains("received=127.0.0.1", answer.GetFirst(HeaderId.Via), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--Sip:WebSocket:TlsPort=7443", "Sip:WebSocket:TlsPort needs the certificate of Sip:Tls:CertificatePath.")]
+    [InlineData("--Sip:WebSocket:AllowedOrigins:0=not an origin", "Sip:WebSocket:AllowedOrigins 'not an origin' is not an origin")]
+    [InlineData("--Sip:WebSocket:TrustedProxies:0=proxy.example.com", "Sip:WebSocket:TrustedProxies 'proxy.example.com' is not an address or CIDR block.")]
+    public async Task WebSocket_settings_that_cannot_work_are_refused_at_start_with_a_message(string argument, string message)
+    {
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(
+            () => ServerProcess.StartAsync(auth: false, extraArgs: ["--Sip:WebSocket:Port=7066", argument]));
+        Assert.Contains("exit code 2", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(message, ex.Message, StringComparison.Ordinal);
+    }
+
     private static async Task<HttpStatusCode> HandshakeStatusAsync(Uri uri, string? subprotocol, string? origin)
     {
         using var socket = new ClientWebSocket();

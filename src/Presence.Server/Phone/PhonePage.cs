@@ -4,7 +4,6 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 using Presence.Server.Sip;
 
 namespace Presence.Server.Phone;
@@ -25,7 +24,9 @@ public static class PhonePage
     /// <summary>GET /phone, its assets, and /phone/config.json (where the page's WebSocket goes).</summary>
     public static void MapPhonePage(this WebApplication app)
     {
-        var sip = app.Services.GetService<IOptions<SipOptions>>()?.Value;
+        // As configured (validated when the host starts); null on a member that speaks no SIP.
+        SipOptions? sip = app.Services.GetService<IServiceProviderIsService>()?.IsService(typeof(SipEndpointService)) != true ? null
+            : WebSocketEndpoint.Configured(app.Configuration);
         string? configured = app.Configuration["Phone:WebSocketUrl"];
         app.MapGet(Path, (HttpContext http) => Serve("phone.html", http, sip, configured));
         app.MapGet(Path + "/config.json", (HttpContext http) =>

@@ -2,7 +2,7 @@ using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Configuration;
 using Presence.Sip.Transport;
 
 namespace Presence.Server.Sip;
@@ -27,14 +27,29 @@ public static class WebSocketEndpoint
             yield return $"https://{host}:{options.WebSocket.TlsPort}";
     }
 
+    /// <summary>
+    /// The Sip section as configured, before validation (which runs when the host starts and refuses bad settings with its
+    /// message); null when it cannot even be bound (a port that is no number), which that validation reports too.
+    /// </summary>
+    public static SipOptions? Configured(IConfiguration configuration)
+    {
+        try
+        {
+            SipOptions options = configuration.GetSection(SipOptions.Section).Get<SipOptions>() ?? new SipOptions();
+            return IPAddress.TryParse(options.ListenAddress, out _) ? options : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Takes every request that arrives on a WebSocket port; other ports go on to the HTTP API.</summary>
     public static void UseSipWebSockets(this WebApplication app)
     {
-        SipOptions options = app.Services.GetRequiredService<IOptions<SipOptions>>().Value;
-        if (options.WebSocket.Port == 0 && options.WebSocket.TlsPort == 0)
+        if (Configured(app.Configuration) is not { } options || (options.WebSocket.Port == 0 && options.WebSocket.TlsPort == 0))
             return;
         app.UseWebSockets(new WebSocketOptions { KeepAliveInterval = options.WebSocket.KeepAliveInterval });
-        var endpoint = app.Services.GetRequiredService<SipEndpointService>();
         app.Use(async (context, next) =>
         {
             int port = context.Connection.LocalPort;
@@ -46,7 +61,7 @@ public static class WebSocketEndpoint
                 await next(context).ConfigureAwait(false);
                 return;
             }
-            await HandleAsync(context, kind.Value, endpoint, options.WebSocket).ConfigureAwait(false);
+            await HandleAsync(context, kind.Value, context.RequestServices.GetRequiredService<SipEndpointService>(), options.WebSocket).ConfigureAwait(false);
         });
     }
 
