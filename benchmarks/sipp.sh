@@ -7,7 +7,8 @@
 #   register   a REGISTER storm of new users (REG_STEPS, calls/s)
 #   subscribe  a SUBSCRIBE storm of new watchers to 1,000 users, each call ending when the initial NOTIFY is answered
 #              (SUB_STEPS, calls/s)
-# Each workload is a sweep of rate steps of STEP_SECONDS each against a fresh server, each step with users of its own;
+# Each workload is a sweep of rate steps of STEP_SECONDS each against a fresh server (warmed up first with WARMUP seconds
+# of the first step's rate, not recorded), each step with users of its own;
 # a step passes with at most 0.1 % failed calls and at most 0.5 % retransmissions; a target stops climbing at its first
 # failed step. Per step: the server's CPU (utime+stime of all its processes over the step, in % of one core and in
 # microseconds per call), and the response time of the first request p50/p99 (SIPp's rtd). The targets take turns by
@@ -15,7 +16,7 @@
 #
 # Settings (environment): TARGETS ("ours-sqlite ours-postgres kamailio-memory kamailio-durable"), WORKLOADS
 # ("register subscribe"), REG_STEPS ("2000 4000 6000 8000 10000 12000 14000 16000"), SUB_STEPS ("1000 2000 3000 4000 5000 6000"),
-# STEP_SECONDS (15), KAM_CHILDREN (8), PG_PORT (27432), SIP_PORT (27060), HTTP_PORT (27080), OUT (benchmarks/results).
+# STEP_SECONDS (15), WARMUP (10), KAM_CHILDREN (8), PG_PORT (27432), SIP_PORT (27060), HTTP_PORT (27080), OUT (benchmarks/results).
 # Writes $OUT/<date>-sipp.md and .tsv. Every SIPp run is bounded by its call count and a timeout; all on loopback.
 set -euo pipefail
 
@@ -25,6 +26,7 @@ WORKLOADS="${WORKLOADS:-register subscribe}"
 REG_STEPS="${REG_STEPS:-2000 4000 6000 8000 10000 12000 14000 16000}"
 SUB_STEPS="${SUB_STEPS:-1000 2000 3000 4000 5000 6000}"
 STEP_SECONDS="${STEP_SECONDS:-15}"
+WARMUP="${WARMUP:-10}"
 KAM_CHILDREN="${KAM_CHILDREN:-8}"
 PG_PORT="${PG_PORT:-27432}"
 SIP_PORT="${SIP_PORT:-27060}"
@@ -72,19 +74,21 @@ cpu_ticks() {
 # One rate step: SIPp runs the workload's scenario at RATE calls/s for STEP_SECONDS (its calls counted, so it ends by
 # itself; a timeout bounds it if the server stops answering); prints "pass" or "fail".
 run_step() {
-  local target="$1" workload="$2" rate="$3" dir="$4"
-  local calls=$((rate * STEP_SECONDS)) scenario="$ROOT/benchmarks/sipp/$workload.xml" step="$dir/$workload-$rate"
+  local target="$1" workload="$2" rate="$3" dir="$4" seconds="${5:-$STEP_SECONDS}" label="${6:-}"
+  local calls=$((rate * seconds)) scenario="$ROOT/benchmarks/sipp/$workload.xml" step="$dir/$workload-$rate$label"
   mkdir -p "$step"
   local extra=()
   [ "$workload" = subscribe ] && extra=(-inf "$WORK/presentities.csv")
   local before after started elapsed rc=0
   before="$(cpu_ticks)"
   started="$(date +%s.%N)"
-  (cd "$step" && timeout $((STEP_SECONDS * 3 + 30)) sipp 127.0.0.1:"$SIP_PORT" -sf "$scenario" -i 127.0.0.1 -p "$SIPP_PORT" -t u1 \
-    -key prefix "${workload:0:1}${rate}x" -r "$rate" -rp 1000 -m "$calls" -l $((rate * 4)) -recv_timeout 10000 \
-    -max_recv_loops 10000 -max_sched_loops 10000 -timeout $((STEP_SECONDS * 3 + 20))s \
+  (cd "$step" && timeout $((seconds * 3 + 30)) sipp 127.0.0.1:"$SIP_PORT" -sf "$scenario" -i 127.0.0.1 -p "$SIPP_PORT" -t u1 \
+    -key prefix "${workload:0:1}${rate}${label}x" -r "$rate" -rp 1000 -m "$calls" -l $((rate * 4)) -recv_timeout 10000 \
+    -max_recv_loops 10000 -max_sched_loops 10000 -timeout $((seconds * 3 + 20))s \
     -trace_stat -stf stats.csv -fd 1 -trace_rtt -rtt_freq 1000 -nostdin "${extra[@]}" >sipp.out 2>&1) || rc=$?
   after="$(cpu_ticks)"
+  # A warm-up is not recorded: the server's first seconds (its JIT, its caches) are no request's cost.
+  [ -n "$label" ] && return 0
   elapsed="$(python3 -c "import sys; print(float(sys.argv[2]) - float(sys.argv[1]))" "$started" "$(date +%s.%N)")"
   python3 "$ROOT/benchmarks/sipp/step.py" "$step" "$target" "$workload" "$rate" "$calls" "$((after - before))" "$TICKS" "$elapsed" >>"$RESULTS"
   tail -1 "$RESULTS" | awk -F'\t' '{printf "  %-17s %-9s %6s/s  %-4s  %7s calls ok  failed %s  retrans %s  cpu %s%%  %s us/call  p50 %s ms  p99 %s ms\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11}'
@@ -99,6 +103,8 @@ for workload in $WORKLOADS; do
     echo "$workload against $target"
     dir="$WORK/$target"
     start_target "$target" "$dir/server" || { echo "  $target did not start" >&2; continue; }
+    first="${steps%% *}"
+    run_step "$target" "$workload" "$first" "$dir" "$WARMUP" w || true
     for rate in $steps; do
       run_step "$target" "$workload" "$rate" "$dir" || break
     done
@@ -111,5 +117,5 @@ mkdir -p "$OUT"
 cp "$RESULTS" "$OUT/$DATE-sipp.tsv"
 MACHINE="$(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ *//')); load average $LOAD_BEFORE before, $LOAD_AFTER after; $(sipp -v 2>&1 | grep -o 'SIPp v[0-9.]*'); $(kamailio -v | head -1 | sed 's/^version: //'); git $(git -C "$ROOT" rev-parse --short HEAD)"
 python3 "$ROOT/benchmarks/sipp/report.py" "$RESULTS" "$OUT/$DATE-sipp.md" "$MACHINE" \
-  "TARGETS=\"$TARGETS\" WORKLOADS=\"$WORKLOADS\" REG_STEPS=\"$REG_STEPS\" SUB_STEPS=\"$SUB_STEPS\" STEP_SECONDS=$STEP_SECONDS benchmarks/sipp.sh"
+  "TARGETS=\"$TARGETS\" WORKLOADS=\"$WORKLOADS\" REG_STEPS=\"$REG_STEPS\" SUB_STEPS=\"$SUB_STEPS\" STEP_SECONDS=$STEP_SECONDS WARMUP=$WARMUP benchmarks/sipp.sh"
 echo "Written: $OUT/$DATE-sipp.md"
