@@ -15,7 +15,7 @@
 # workload; SIPp and the server share the 2 cores.
 #
 # Settings (environment): TARGETS ("ours-sqlite ours-postgres kamailio-memory kamailio-durable"), WORKLOADS
-# ("register subscribe"), REG_STEPS ("2000 4000 6000 8000 10000 12000 14000 16000"), SUB_STEPS ("1000 2000 3000 4000 5000 6000"),
+# ("register subscribe"), REG_STEPS ("1000 2000 3000 4000 6000 8000 10000 12000 16000"), SUB_STEPS ("500 1000 1500 2000 3000 4000 5000 6000"),
 # STEP_SECONDS (15), WARMUP (10), KAM_CHILDREN (8), PG_PORT (27432), SIP_PORT (27060), HTTP_PORT (27080), OUT (benchmarks/results).
 # Writes $OUT/<date>-sipp.md and .tsv. Every SIPp run is bounded by its call count and a timeout; all on loopback.
 set -euo pipefail
@@ -23,8 +23,8 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TARGETS="${TARGETS:-ours-sqlite ours-postgres kamailio-memory kamailio-durable}"
 WORKLOADS="${WORKLOADS:-register subscribe}"
-REG_STEPS="${REG_STEPS:-2000 4000 6000 8000 10000 12000 14000 16000}"
-SUB_STEPS="${SUB_STEPS:-1000 2000 3000 4000 5000 6000}"
+REG_STEPS="${REG_STEPS:-1000 2000 3000 4000 6000 8000 10000 12000 16000}"
+SUB_STEPS="${SUB_STEPS:-500 1000 1500 2000 3000 4000 5000 6000}"
 STEP_SECONDS="${STEP_SECONDS:-15}"
 WARMUP="${WARMUP:-10}"
 KAM_CHILDREN="${KAM_CHILDREN:-8}"
