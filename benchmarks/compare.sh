@@ -63,6 +63,8 @@ done
 
 # shellcheck source=lib/targets.sh
 . "$ROOT/benchmarks/lib/targets.sh"
+# shellcheck source=lib/results.sh
+. "$ROOT/benchmarks/lib/results.sh"
 
 cleanup() {
   stop_target
@@ -122,11 +124,8 @@ run_load() {
     printf '%s\t%s\t%s\tnan\tnan\tnan\tnan\t%s\n' "$round" "$target" "$workload" "$rc" >>"$RESULTS"
     return 0
   fi
-  jq -r --arg r "$round" --arg t "$target" --arg w "$workload" --arg rc "$rc" \
-    '[$r, $t, $w, .notifies.matchedPerSecond, .changeToNotify.p50Ms, .changeToNotify.p99Ms, .errors, $rc] | @tsv' \
-    "$json" >>"$RESULTS"
+  record_row "$round" "$target" "$workload" "$rc" "$json"
   cp "$json" "$WORK/json-r$round-$target-$workload.json"
-  tail -1 "$RESULTS" | awk -F'\t' '{printf "  %-17s %-9s %9.0f NOTIFY/s  p50 %7.2f ms  p99 %8.2f ms  errors %s\n", $2, $3, $4, $5, $6, $7}'
 }
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -40,6 +40,8 @@ done
 SERVER_PID=""
 # shellcheck source=lib/process.sh
 . "$ROOT/benchmarks/lib/process.sh"
+# shellcheck source=lib/results.sh
+. "$ROOT/benchmarks/lib/results.sh"
 cleanup() {
   stop_process "$SERVER_PID" 10
   if [ "${KEEP:-0}" = 1 ]; then echo "Work directory kept: $WORK"; else rm -rf "$WORK"; fi
@@ -92,9 +94,7 @@ run_load() {
     printf '%s\t%s\t%s\tnan\tnan\tnan\tnan\t%s\n' "$round" "$transport" "$workload" "$rc" >>"$RESULTS"
     return 0
   fi
-  jq -r --arg r "$round" --arg t "$transport" --arg w "$workload" --arg rc "$rc" \
-    '[$r, $t, $w, .notifies.matchedPerSecond, .changeToNotify.p50Ms, .changeToNotify.p99Ms, .errors, $rc] | @tsv' "$json" >>"$RESULTS"
-  tail -1 "$RESULTS" | awk -F'\t' '{printf "  %-4s %-9s %9.0f NOTIFY/s  p50 %7.2f ms  p99 %8.2f ms  errors %s\n", $2, $3, $4, $5, $6, $7}'
+  record_row "$round" "$transport" "$workload" "$rc" "$json"
 }
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
