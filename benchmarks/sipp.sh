@@ -12,7 +12,10 @@
 # a step passes with at most 0.1 % failed calls and at most 0.5 % retransmissions; a target stops climbing at its first
 # failed step. Per step: the server's CPU (utime+stime of all its processes over the step, in % of one core and in
 # microseconds per call), and the response time of the first request p50/p99 (SIPp's rtd). The targets take turns by
-# workload; SIPp and the server share the 2 cores.
+# workload; SIPp and the server share the 2 cores. SIPp gets a 4 MB socket buffer (-buff_size), as the server has: with
+# SIPp's default of 64 KB, the kernel drops the responses a server sends in bursts (ours answers a whole group commit at
+# once, up to ~190 responses) and SIPp counts the resends as the server's retransmissions (seen: RcvbufErrors in
+# /proc/net/snmp rose by exactly SIPp's retransmission count).
 #
 # Settings (environment): TARGETS ("ours-sqlite ours-postgres kamailio-memory kamailio-durable"), WORKLOADS
 # ("register subscribe"), REG_STEPS ("1000 2000 3000 4000 6000 8000 10000 12000 16000"), SUB_STEPS ("500 1000 1500 2000 3000 4000 5000 6000"),
@@ -84,7 +87,7 @@ run_step() {
   started="$(date +%s.%N)"
   (cd "$step" && timeout $((seconds * 3 + 30)) sipp 127.0.0.1:"$SIP_PORT" -sf "$scenario" -i 127.0.0.1 -p "$SIPP_PORT" -t u1 \
     -key prefix "${workload:0:1}${rate}${label}x" -r "$rate" -rp 1000 -m "$calls" -l $((rate * 4)) -recv_timeout 10000 \
-    -max_recv_loops 10000 -max_sched_loops 10000 -timeout $((seconds * 3 + 20))s \
+    -max_recv_loops 10000 -max_sched_loops 10000 -buff_size 4194304 -timeout $((seconds * 3 + 20))s \
     -trace_stat -stf stats.csv -fd 1 -trace_rtt -rtt_freq 1000 -nostdin "${extra[@]}" >sipp.out 2>&1) || rc=$?
   after="$(cpu_ticks)"
   # A warm-up is not recorded: the server's first seconds (its JIT, its caches) are no request's cost.
