@@ -221,4 +221,20 @@ public sealed partial class CapabilityTests
         // Nothing left after explicit preferences: 480 (RFC 3841 §7.2.4).
         Assert.Equal(480, h.User.Route(h.Now, new CallerPreferences(["*;automata;require;explicit"], [], "INVITE", false)).StatusCode);
     }
+
+    [Fact]
+    public void A_bindings_capabilities_survive_the_store()
+    {
+        DeviceCapabilities caps = DeviceCapabilities.FromFeatureParameters(["audio", "video=\"FALSE\"", "methods=\"INVITE,MESSAGE\"", "mobility=\"mobile\"", "+sip.newparam"])!;
+        var binding = new Binding(Softphone, DateTimeOffset.UnixEpoch.AddDays(1), 0.5, "c", 3, SoftphoneInstance, "udp:192.0.2.1:5060", caps);
+
+        Binding read = Presence.Core.Persistence.PresentityItems.ReadBinding(Presence.Core.Persistence.PresentityItems.Serialize(binding))!;
+
+        Assert.Equal((true, false, true, "mobile"), (read.Capabilities!.Audio, read.Capabilities.Video, read.Capabilities.Message, read.Capabilities.Mobility));
+        Assert.Equal(caps.Features!, read.Capabilities.Features!);
+        // A row written before capabilities existed reads without them.
+        Binding old = Presence.Core.Persistence.PresentityItems.ReadBinding(Encoding.UTF8.GetBytes(
+            "{\"contactUri\":\"sip:a@192.0.2.1\",\"expiresAt\":\"2026-01-01T00:00:00+00:00\",\"q\":1,\"callId\":\"c\",\"cSeq\":1}"))!;
+        Assert.Null(old.Capabilities);
+    }
 }
