@@ -205,6 +205,31 @@ public sealed class WebSocketTransportTests
         Assert.Contains("received=127.0.0.1", answer.GetFirst(HeaderId.Via), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task An_address_over_its_connection_cap_gets_503_and_the_metrics_count_websockets()
+    {
+        var (server, wsPort) = await StartAsync("--Sip:MaxConnectionsPerAddress=2");
+        await using var _ = server;
+        await using var first = await WebSocketSipClient.ConnectAsync(wsPort, "a");
+        await using var second = await WebSocketSipClient.ConnectAsync(wsPort, "b");
+        Assert.Equal((HttpStatusCode)503, await HandshakeStatusAsync(new Uri($"ws://127.0.0.1:{wsPort}/"), "sip", origin: null));
+
+        // Prometheus text: each series carries its scope's labels too.
+        var open = new System.Text.RegularExpressions.Regex("^sip_server_connections\\{[^}]*network_transport=\"ws\"[^}]*\\} 2$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        var refused = new System.Text.RegularExpressions.Regex("^sip_server_connections_refused_total(\\{[^}]*\\})? 1$", System.Text.RegularExpressions.RegexOptions.Multiline);
+        using var api = server.CreateApiClient();
+        string metrics = "";
+        for (int i = 0; i < 50 && !(open.IsMatch(metrics) && refused.IsMatch(metrics)); i++)
+        {
+            if (i > 0)
+                await Task.Delay(200);
+            metrics = (await api.GetStringAsync("/metrics")).ReplaceLineEndings("\n");
+        }
+        string lines = string.Join("\n", metrics.Split('\n').Where(l => l.StartsWith("sip_server_connections", StringComparison.Ordinal)));
+        Assert.True(open.IsMatch(metrics), lines);
+        Assert.True(refused.IsMatch(metrics), lines);
+    }
+
     [Theory]
     [InlineData("--Sip:WebSocket:TlsPort=7443", "Sip:WebSocket:TlsPort needs the certificate of Sip:Tls:CertificatePath.")]
     [InlineData("--Sip:WebSocket:AllowedOrigins:0=not an origin", "Sip:WebSocket:AllowedOrigins 'not an origin' is not an origin")]

@@ -88,7 +88,16 @@ public static class WebSocketEndpoint
             await response.WriteAsync("This Origin may not open SIP WebSockets here (Sip:WebSocket:AllowedOrigins).\n").ConfigureAwait(false);
             return;
         }
-        WebSocketSipTransport? transport = endpoint.Transactions is null ? null : endpoint.Transports.WebSocket(kind);
+        WebSocketSipTransport? transport;
+        try
+        {
+            transport = endpoint.Transactions is null ? null : endpoint.Transports.WebSocket(kind);
+        }
+        catch (InvalidOperationException)
+        {
+            // SIP has stopped (the process is ending): no new flows.
+            transport = null;
+        }
         var remote = new IPEndPoint(ClientAddress(context, options), context.Connection.RemotePort);
         if (transport is null || !transport.TryAdmit(remote))
         {

@@ -37,7 +37,7 @@ internal sealed class PresenceObservables(IServiceProvider services)
             "SIP transactions in memory, server and client side (NOTIFYs are client transactions).");
         meter.CreateObservableUpDownCounter("sip.server.connections", o.Connections, "{connection}",
             "Open TCP and TLS connections.");
-        meter.CreateObservableCounter("sip.server.connections.refused", () => o.SumStreams(s => s.RefusedConnections), "{connection}",
+        meter.CreateObservableCounter("sip.server.connections.refused", () => o.Refused(), "{connection}",
             "Connections closed at once because their address held Sip:MaxConnectionsPerAddress already.");
         meter.CreateObservableCounter("sip.server.header_timeouts", () => o.SumStreams(s => s.HeaderTimeouts), "{connection}",
             "Connections closed because a header section did not arrive within Sip:HeaderTimeout (slowloris).");
@@ -101,6 +101,27 @@ internal sealed class PresenceObservables(IServiceProvider services)
         }
     }
 
+    // TCP and TLS connections and WebSockets refused for their address's cap, together.
+    private IEnumerable<Measurement<long>> Refused()
+    {
+        var streams = Streams();
+        var webSockets = WebSockets();
+        return streams.Count == 0 && webSockets.Count == 0 ? None
+            : [new Measurement<long>(streams.Sum(s => s.RefusedConnections) + webSockets.Sum(w => w.RefusedConnections))];
+    }
+
+    private IReadOnlyList<WebSocketSipTransport> WebSockets()
+    {
+        try
+        {
+            return Get<SipEndpointService>()?.Transports.WebSockets ?? [];
+        }
+        catch (InvalidOperationException)
+        {
+            return [];
+        }
+    }
+
     private IEnumerable<Measurement<long>> SumStreams(Func<StreamSipTransport, long> read)
     {
         var streams = Streams();
@@ -146,17 +167,8 @@ internal sealed class PresenceObservables(IServiceProvider services)
             yield return new Measurement<long>(
                 group.Sum(s => s.ConnectionCount), new KeyValuePair<string, object?>(A.Transport, group.Key == SipTransportKind.Tls ? "tls" : "tcp"));
         }
-        IReadOnlyList<WebSocketSipTransport> webSockets;
-        try
-        {
-            webSockets = Get<SipEndpointService>()?.Transports.WebSockets ?? [];
-        }
-        catch (InvalidOperationException)
-        {
-            yield break;
-        }
         // SIP over WebSocket: its open WebSockets, "ws" or "wss".
-        foreach (WebSocketSipTransport ws in webSockets)
+        foreach (WebSocketSipTransport ws in WebSockets())
             yield return new Measurement<long>(ws.ConnectionCount, new KeyValuePair<string, object?>(A.Transport, ws.Kind.ToViaToken().ToLowerInvariant()));
     }
 
