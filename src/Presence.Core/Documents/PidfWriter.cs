@@ -147,44 +147,49 @@ public static class PidfWriter
     private static void WriteServiceCapabilities(ref Utf8XmlBuilder xml, Model.DeviceCapabilities caps)
     {
         xml.Raw("    <caps:servcaps xmlns:caps=\"urn:ietf:params:xml:ns:pidf:caps\">\n"u8);
-        Capability(ref xml, "audio"u8, caps.Audio);
-        Capability(ref xml, "automata"u8, caps.Automata);
+        CapsBoolean(ref xml, "audio"u8, caps.Audio);
+        CapsBoolean(ref xml, "automata"u8, caps.Automata);
         if (caps.Description is { } description)
-        {
-            xml.Raw("      <caps:description>"u8);
-            xml.Text(description);
-            xml.Raw("</caps:description>\n"u8);
-        }
+            CapsText(ref xml, "description"u8, description);
+        // Only RFC 5196's four duplex names reach here (DeviceCapabilities keeps no other).
         if (caps.Duplex is { } duplex)
-        {
-            xml.Raw("      <caps:duplex><caps:supported><caps:"u8);
-            // Only RFC 5196's four names reach here (DeviceCapabilities keeps no other).
-            xml.Text(duplex);
-            xml.Raw("/></caps:supported></caps:duplex>\n"u8);
-        }
-        Capability(ref xml, "message"u8, caps.Message);
-        Capability(ref xml, "text"u8, caps.Text);
+            CapsSupported(ref xml, "duplex"u8, duplex);
+        CapsBoolean(ref xml, "message"u8, caps.Message);
+        CapsBoolean(ref xml, "text"u8, caps.Text);
         foreach (string type in caps.Types ?? [])
-        {
-            xml.Raw("      <caps:type>"u8);
-            xml.Text(type);
-            xml.Raw("</caps:type>\n"u8);
-        }
-        Capability(ref xml, "video"u8, caps.Video);
+            CapsText(ref xml, "type"u8, type);
+        CapsBoolean(ref xml, "video"u8, caps.Video);
         xml.Raw("    </caps:servcaps>\n"u8);
+    }
 
-        static void Capability(ref Utf8XmlBuilder xml, ReadOnlySpan<byte> name, bool? value)
-        {
-            if (value is not { } v)
-                return;
-            xml.Raw("      <caps:"u8);
-            xml.Raw(name);
-            xml.Raw(">"u8);
-            xml.Raw(v ? "true"u8 : "false"u8);
-            xml.Raw("</caps:"u8);
-            xml.Raw(name);
-            xml.Raw(">\n"u8);
-        }
+    private static void CapsBoolean(ref Utf8XmlBuilder xml, ReadOnlySpan<byte> name, bool? value)
+    {
+        if (value is { } v)
+            CapsText(ref xml, name, v ? "true" : "false");
+    }
+
+    /// <summary><c>&lt;caps:name&gt;text&lt;/caps:name&gt;</c> on a line of its own, inside servcaps or devcaps.</summary>
+    private static void CapsText(ref Utf8XmlBuilder xml, ReadOnlySpan<byte> name, string text)
+    {
+        xml.Raw("      <caps:"u8);
+        xml.Raw(name);
+        xml.Raw(">"u8);
+        xml.Text(text);
+        xml.Raw("</caps:"u8);
+        xml.Raw(name);
+        xml.Raw(">\n"u8);
+    }
+
+    /// <summary>RFC 5196's list form with one supported value: <c>&lt;caps:name&gt;&lt;caps:supported&gt;&lt;caps:value/&gt;…</c>.</summary>
+    private static void CapsSupported(ref Utf8XmlBuilder xml, ReadOnlySpan<byte> name, string value)
+    {
+        xml.Raw("      <caps:"u8);
+        xml.Raw(name);
+        xml.Raw("><caps:supported><caps:"u8);
+        xml.Text(value);
+        xml.Raw("/></caps:supported></caps:"u8);
+        xml.Raw(name);
+        xml.Raw(">\n"u8);
     }
 
     /// <summary>
@@ -203,17 +208,9 @@ public static class PidfWriter
             xml.Integer(++number);
             xml.Raw("\">\n    <caps:devcaps xmlns:caps=\"urn:ietf:params:xml:ns:pidf:caps\">\n"u8);
             if (caps.Description is { } description)
-            {
-                xml.Raw("      <caps:description>"u8);
-                xml.Text(description);
-                xml.Raw("</caps:description>\n"u8);
-            }
+                CapsText(ref xml, "description"u8, description);
             if (caps.Mobility is { } mobility)
-            {
-                xml.Raw("      <caps:mobility><caps:supported><caps:"u8);
-                xml.Text(mobility);
-                xml.Raw("/></caps:supported></caps:mobility>\n"u8);
-            }
+                CapsSupported(ref xml, "mobility"u8, mobility);
             xml.Raw("    </caps:devcaps>\n    <dm:deviceID>"u8);
             xml.Text(id);
             xml.Raw("</dm:deviceID>\n  </dm:device>\n"u8);
