@@ -217,20 +217,16 @@ public static class CallerPreferenceRules
     /// <summary>RFC 3841 §8: one feature parameter as a tag and its values.</summary>
     private static (string Tag, List<(string Value, bool Negated)> Values) ParseParameter(string parameter)
     {
-        int eq = parameter.IndexOf('=', StringComparison.Ordinal);
-        string name = (eq < 0 ? parameter : parameter[..eq]).Trim();
+        var (name, value) = DeviceCapabilities.SplitParameter(parameter);
         string tag = name.StartsWith('+')
             ? name[1..].Replace('!', ':').Replace('\'', '/').ToLowerInvariant()
             : "sip." + name.ToLowerInvariant();
         var values = new List<(string, bool)>();
-        if (eq < 0)
+        if (value is not { } raw)
         {
             values.Add(("TRUE", false));
             return (tag, values);
         }
-        string raw = parameter[(eq + 1)..].Trim();
-        if (raw.Length >= 2 && raw[0] == '"' && raw[^1] == '"')
-            raw = raw[1..^1];
         if (raw.StartsWith('<') && raw.EndsWith('>'))
         {
             // A string value: compared as it is (RFC 2533 strings are case-sensitive).

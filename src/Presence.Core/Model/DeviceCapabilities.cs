@@ -62,9 +62,7 @@ public sealed record DeviceCapabilities(bool? Audio, bool? Video, bool? Text, bo
         var values = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
         foreach (string feature in features)
         {
-            int eq = feature.IndexOf('=', StringComparison.Ordinal);
-            string name = (eq < 0 ? feature : feature[..eq]).Trim();
-            string? value = eq < 0 ? null : Unquote(feature[(eq + 1)..]);
+            var (name, value) = SplitParameter(feature);
             values.TryAdd(name, value);
         }
         bool? Bool(string tag)
@@ -106,9 +104,13 @@ public sealed record DeviceCapabilities(bool? Audio, bool? Video, bool? Text, bo
         ["audio", "automata", "class", "duplex", "data", "control", "mobility", "description", "events", "priority", "methods",
          "schemes", "application", "video", "actor", "isfocus", "extensions", "text"];
 
-    private static string Unquote(string value)
+    /// <summary>One feature parameter as sent (<c>name</c> or <c>name=value</c>): its name and its value, unquoted; null for a flag.</summary>
+    internal static (string Name, string? Value) SplitParameter(string parameter)
     {
-        value = value.Trim();
-        return value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value;
+        int eq = parameter.IndexOf('=', StringComparison.Ordinal);
+        if (eq < 0)
+            return (parameter.Trim(), null);
+        string value = parameter[(eq + 1)..].Trim();
+        return (parameter[..eq].Trim(), value.Length >= 2 && value[0] == '"' && value[^1] == '"' ? value[1..^1] : value);
     }
 }
