@@ -225,7 +225,7 @@ public sealed class PresenceProtocolTests
     }
 
     [Fact]
-    public async Task Expiries_that_fall_while_the_server_is_down_or_after_its_restart_are_acted_on_within_a_second()
+    public async Task Expiries_that_fall_while_the_server_is_down_or_after_its_restart_are_acted_on_by_the_due_sweeper()
     {
         var server = await ServerProcess.StartAsync(auth: false, extraArgs: ["--Presence:Rules:MinRegisterExpires=1"]);
         try
@@ -253,14 +253,20 @@ public sealed class PresenceProtocolTests
             Assert.Equal(200, (await dave.SubscribeAsync(carol.Aor, expires: 3600)).StatusCode);
             Assert.Equal("available", TestUserAgent.ExtendedOf(await dave.NextNotifyAsync()));
             server = await server.CrashAndRestartAsync();
+            var up = registered.Elapsed;
             SipMessage carolExpired;
             // (A NOTIFY of the document Dave already has may come first: sent again after the crash, as it may not have left.)
             while (TestUserAgent.ExtendedOf(carolExpired = await dave.NextNotifyAsync(TimeSpan.FromSeconds(10))) == "available")
             {
             }
             Assert.Equal("unreachable", TestUserAgent.ExtendedOf(carolExpired));
-            var late = registered.Elapsed - TimeSpan.FromSeconds(6);
-            Assert.True(late < TimeSpan.FromSeconds(1), $"heard {late.TotalMilliseconds:0} ms after the registration ran out");
+            // The sweeper looks every 500 ms for users 250 ms past due (Presence:DueSweep defaults), so the end is heard
+            // well under a second after it falls on an idle machine; 2 s leaves room for a loaded one (CI measured 1.25 s)
+            // and still tells the sweeper from the once-a-minute reminder. If the restart took longer than her 6 s, the
+            // reference is the moment the server was up again.
+            var due = up > TimeSpan.FromSeconds(6) ? up : TimeSpan.FromSeconds(6);
+            var late = registered.Elapsed - due;
+            Assert.True(late < TimeSpan.FromSeconds(2), $"heard {late.TotalMilliseconds:0} ms after the registration ran out (server up after {up.TotalMilliseconds:0} ms)");
         }
         finally
         {
