@@ -39,6 +39,19 @@ public sealed record PresenceOptions
     /// <summary>Most watchers per user (default 600, as Skype for Business caps them).</summary>
     public int MaxSubscriptions { get; init; } = 600;
 
+    /// <summary>Most resource lists per user (default 16).</summary>
+    public int MaxLists { get; init; } = 16;
+
+    /// <summary>
+    /// The least time between two NOTIFYs of one list subscription (default 250 ms, RFC 4662 §5 throttling): changes of
+    /// members that come closer together than this leave in one NOTIFY, so an office arriving at 9:00 is a few NOTIFYs
+    /// per list, not one per member. The first change after a quiet spell leaves at once.
+    /// </summary>
+    public TimeSpan ListNotifyThrottle { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Most entries in one resource list (default 1,000).</summary>
+    public int MaxListEntries { get; init; } = 1000;
+
     /// <summary>Most alternative contacts a user may set (default 8).</summary>
     public int MaxAlternativeContacts { get; init; } = 8;
 

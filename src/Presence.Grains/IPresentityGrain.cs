@@ -1,5 +1,6 @@
 using Orleans.Concurrency;
 using Presence.Grains.Commands;
+using Presence.Grains.Notify;
 using Presence.Grains.Users;
 
 namespace Presence.Grains;
@@ -27,6 +28,25 @@ public interface IPresentityGrain : IGrainWithStringKey
     /// </summary>
     [OneWay]
     Task NotifyFailed(string subscriptionId, int statusCode);
+
+    /// <summary>
+    /// A back-end SUBSCRIBE of a resource list server (the user named in <paramref name="command"/>'s edge) on behalf of
+    /// one of its subscribers: applied like any SUBSCRIBE, then answered with <see cref="BackEndAnswered"/>. One-way,
+    /// so that two users whose lists name each other never wait on each other.
+    /// </summary>
+    [OneWay]
+    Task SubscribeFor(SubscribeCommand command);
+
+    /// <summary>A member's answer to a back-end SUBSCRIBE (<paramref name="callId"/> names it).</summary>
+    [OneWay, AlwaysInterleave]
+    Task BackEndAnswered(string callId, int statusCode, string? notifierTag, int? expires);
+
+    /// <summary>
+    /// A member's NOTIFY in one of this user's back-end subscriptions; false when this user no longer has that
+    /// subscription (the member then ends it, as for a 481). Kept for the next list NOTIFY; never waits for a turn.
+    /// </summary>
+    [AlwaysInterleave]
+    Task<bool> MemberNotified(NotifyMessage notify);
 
     /// <summary>Due work may be waiting (the sweeper found the user due in the store): do it now.</summary>
     Task Wake();

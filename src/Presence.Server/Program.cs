@@ -67,6 +67,7 @@ if (hostsUsers)
     app.MapPresenceApi();
     app.MapAccountApi();
     app.MapRulesApi();
+    app.MapListsApi();
     app.MapClusterApi();
     app.MapDashboard();
     Presence.Server.Phone.PhonePage.MapPhonePage(app);

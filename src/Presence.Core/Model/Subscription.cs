@@ -28,7 +28,8 @@ public sealed record Subscription(
     WatcherAction Decision = WatcherAction.Allow,
     string Package = Subscription.PresencePackage,
     IReadOnlyList<string>? WatcherGroups = null,
-    string? Edge = null)
+    string? Edge = null,
+    string? List = null)
 {
     /// <summary>RFC 3856: the presence event package.</summary>
     public const string PresencePackage = "presence";
@@ -45,6 +46,9 @@ public sealed record Subscription(
 
     /// <summary>A watcher of the user's presence document (not of its watchers, not of its dialogs).</summary>
     public bool IsPresence => Package == PresencePackage;
+
+    /// <summary>A subscription to one of the user's resource lists (RFC 4662), named by <see cref="List"/>.</summary>
+    public bool IsList => List is not null;
 
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 

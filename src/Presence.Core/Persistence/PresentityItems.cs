@@ -22,6 +22,18 @@ public static class PresentityItems
     /// <summary>The user's NOTIFY CSeq floor: after a load, every dialog continues above it (one row, not one per watcher).</summary>
     public const string CSeqKind = "cseq";
     public const string UnsentKind = "unsent";
+    /// <summary>One of the user's resource lists (key: its name).</summary>
+    public const string ListKind = "list";
+    /// <summary>The list server's subscription to a member for a subscriber (key: "subscriber member").</summary>
+    public const string BackEndKind = "backend";
+
+    public static byte[] Serialize(ResourceList list) => JsonSerializer.SerializeToUtf8Bytes(list, ItemJson.Default.ResourceList);
+
+    public static ResourceList? ReadList(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.ResourceList);
+
+    public static byte[] Serialize(BackEndSubscription backEnd) => JsonSerializer.SerializeToUtf8Bytes(backEnd, ItemJson.Default.BackEndSubscription);
+
+    public static BackEndSubscription? ReadBackEnd(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.BackEndSubscription);
 
     public static byte[] Serialize(Binding binding) => JsonSerializer.SerializeToUtf8Bytes(binding, ItemJson.Default.Binding);
 
@@ -93,4 +105,6 @@ internal sealed record StoredPublication(
 [JsonSerializable(typeof(List<WatcherRule>))]
 [JsonSerializable(typeof(List<string>))]
 [JsonSerializable(typeof(DateTimeOffset))]
+[JsonSerializable(typeof(ResourceList))]
+[JsonSerializable(typeof(BackEndSubscription))]
 internal sealed partial class ItemJson : JsonSerializerContext;

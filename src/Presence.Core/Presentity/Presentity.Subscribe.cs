@@ -88,7 +88,18 @@ public sealed partial class Presentity
     /// </summary>
     public void OnNotifyResult(string subscriptionId, int statusCode, DateTimeOffset now)
     {
-        if (statusCode is not (481 or 408 or 503) || !_subscriptions.TryGetValue(subscriptionId, out var subscription))
+        if (statusCode is not (481 or 408 or 503))
+            return;
+        if (_listSubscriptions.TryGetValue(subscriptionId, out var listSubscription))
+        {
+            _listSubscriptions.Remove(subscriptionId);
+            _listNeedsFull.Remove(subscriptionId);
+            _nextCSeq.Remove(subscriptionId);
+            Changes.Delete(PresentityItems.SubscriptionKind, subscriptionId);
+            ReleaseBackEnds();
+            return;
+        }
+        if (!_subscriptions.TryGetValue(subscriptionId, out var subscription))
             return;
         _subscriptions.Remove(subscription.Id);
         _nextCSeq.Remove(subscription.Id);
@@ -132,10 +143,10 @@ public sealed partial class Presentity
         _ => PidfWriter.ContentType,
     };
 
-    private void Notify(Subscription subscription, string state, byte[] document, bool terminal, bool stored = true)
+    private void Notify(Subscription subscription, string state, byte[] document, bool terminal, bool stored = true, string? contentType = null)
     {
         long cseq = NextCSeq(subscription, stored);
-        string contentType = document.Length == 0 ? string.Empty : ContentTypeOf(subscription.Package);
+        contentType = document.Length == 0 ? string.Empty : contentType ?? ContentTypeOf(subscription.Package);
         Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, contentType, terminal));
     }
 
@@ -149,7 +160,8 @@ public sealed partial class Presentity
     {
         long next = _nextCSeq.TryGetValue(subscription.Id, out long n) ? n : 1;
         _nextCSeq[subscription.Id] = next + 1;
-        if (stored && _subscriptions.TryGetValue(subscription.Id, out var current) && next > Math.Max(current.CSeqReserved, _cseqFloor))
+        if (stored && (_subscriptions.TryGetValue(subscription.Id, out var current) || _listSubscriptions.TryGetValue(subscription.Id, out current))
+            && next > Math.Max(current.CSeqReserved, _cseqFloor))
             RaiseCSeqFloor(next + CSeqBlock);
         return next;
     }

@@ -60,6 +60,8 @@ public sealed partial class Presentity
                 next = Min(next, p.ExpiresAt);
             foreach (var s in _subscriptions.Values)
                 next = Min(next, s.ExpiresAt);
+            if (NextListDueAt() is { } lists)
+                next = Min(next, lists);
             return next;
         }
     }
@@ -93,7 +95,16 @@ public sealed partial class Presentity
                     presentity._publications[p.EntityTag] = p;
                     break;
                 case PresentityItems.SubscriptionKind when PresentityItems.ReadSubscription(payload) is { } s:
-                    presentity._subscriptions[s.Id] = s;
+                    if (s.IsList)
+                        presentity._listSubscriptions[s.Id] = s;
+                    else
+                        presentity._subscriptions[s.Id] = s;
+                    break;
+                case PresentityItems.ListKind when PresentityItems.ReadList(payload) is { } list:
+                    presentity._lists[list.Name] = list;
+                    break;
+                case PresentityItems.BackEndKind when PresentityItems.ReadBackEnd(payload) is { } be:
+                    presentity._backEnds[be.Key] = be;
                     break;
                 case PresentityItems.SettingsKind when PresentityItems.ReadSettings(payload) is { } u:
                     presentity._settings = u;
@@ -120,7 +131,7 @@ public sealed partial class Presentity
         // next block for all dialogs at once (one small row rather than every subscription rewritten: a user with
         // 40 watchers is activated with one write of a number).
         long highest = 0;
-        foreach (var s in presentity._subscriptions.Values)
+        foreach (var s in presentity._subscriptions.Values.Concat(presentity._listSubscriptions.Values))
         {
             long used = Math.Max(s.CSeqReserved, presentity._cseqFloor);
             presentity._nextCSeq[s.Id] = used + 1;
@@ -129,8 +140,9 @@ public sealed partial class Presentity
             if (s.IsWatcherInfo)
                 presentity._watcherInfoNeedsFull.Add(s.Id);
         }
-        if (presentity._subscriptions.Count > 0)
+        if (presentity._subscriptions.Count > 0 || presentity._listSubscriptions.Count > 0)
             presentity.RaiseCSeqFloor(highest + CSeqBlock);
+        presentity.LoadLists(now);
         // What the dialog watchers last heard is what the stored publications say; what expired since is a change.
         presentity._lastDialogs = DialogsKey(presentity.CurrentDialogs());
         presentity.Expire(now);
@@ -209,6 +221,8 @@ public sealed partial class Presentity
             Terminate(s, "timeout", now);
             changed = true;
         }
+        // The lists' own subscriptions do not change the user's document.
+        ExpireLists(now);
         return changed;
     }
 

@@ -19,7 +19,7 @@ namespace Presence.Grains.Users;
 /// sweeper finds the time stored with the user's row and wakes it.
 /// </summary>
 [GrainType(GrainTypeName)]
-public sealed class PresentityGrain(
+public sealed partial class PresentityGrain(
     [PersistentState("presentity", ItemGrainStorage.Name)] IPersistentState<ItemizedState> state,
     PresentityGrainServices services) : Grain, IPresentityGrain
 {
@@ -128,6 +128,7 @@ public sealed class PresentityGrain(
             Publish(changes);
         UpdateTally();
         ArmDueTimer(now);
+        AfterListTurn();
         return outcome is null ? PresenceAnswer.Ok : PresenceAnswer.From(outcome);
     }
 
@@ -162,13 +163,23 @@ public sealed class PresentityGrain(
 
     private async Task DeliverAsync(PresentityChanges changes, long turnAt)
     {
-        var messages = new NotifyMessage[changes.Notifies.Count];
-        for (int i = 0; i < messages.Length; i++)
-            messages[i] = NotifyMessage.From(changes.Notifies[i]);
-        bool delivered;
+        var messages = new List<NotifyMessage>(changes.Notifies.Count);
+        List<NotifyMessage>? toLists = null;
+        foreach (var effect in changes.Notifies)
+        {
+            var message = NotifyMessage.From(effect);
+            if (message.Edge is { } edge && edge.StartsWith(Presentity.ListEdgePrefix, StringComparison.Ordinal))
+                (toLists ??= []).Add(message);
+            else
+                messages.Add(message);
+        }
+        bool delivered = true;
         try
         {
-            delivered = await services.Delivery.DeliverAsync(Aor, messages, turnAt);
+            if (messages.Count > 0)
+                delivered = await services.Delivery.DeliverAsync(Aor, messages, turnAt);
+            if (toLists is not null)
+                delivered &= await DeliverToListsAsync(toLists);
         }
         catch (Exception ex)
         {

@@ -48,7 +48,8 @@ public sealed record PresentitySnapshot(
     [property: Id(15)] DateTimeOffset At,
     [property: Id(16)] string Silo,
     [property: Id(17)] DialogValue[]? Dialogs = null,
-    [property: Id(18)] DeviceValue[]? Devices = null)
+    [property: Id(18)] DeviceValue[]? Devices = null,
+    [property: Id(19)] ListValue[]? Lists = null)
 {
     /// <param name="silo">Where the user's grain is (its silo's address), for operators.</param>
     public static PresentitySnapshot Of(Core.Presentity.Presentity p, DateTimeOffset now, string silo)
@@ -77,9 +78,18 @@ public sealed record PresentitySnapshot(
             [.. p.Dialogs.Select(d => new DialogValue(d.Id, d.CallId, d.Direction, d.State, d.RemoteIdentity))],
             [.. composite.RegisteredContacts.Concat(composite.AlternativeContacts)
                 .Where(c => c.Capabilities is { Any: true } || c.DeviceId is not null)
-                .Select(DeviceValue.Of)]);
+                .Select(DeviceValue.Of)],
+            [.. p.Lists.Values.OrderBy(l => l.Name, StringComparer.Ordinal).Select(l => new ListValue(
+                l.Name, l.DisplayName, [.. l.Entries.Select(e => new ListEntryValue(e.Uri, e.DisplayName))], [.. l.Subscribers],
+                p.ListSubscriptions.Count(s => string.Equals(s.List, l.Name, StringComparison.OrdinalIgnoreCase))))]);
     }
 }
+
+/// <summary>One of the user's resource lists, with how many subscriptions it has now.</summary>
+[GenerateSerializer, Immutable]
+public sealed record ListValue(
+    [property: Id(0)] string Name, [property: Id(1)] string? DisplayName, [property: Id(2)] ListEntryValue[] Entries,
+    [property: Id(3)] string[] Subscribers, [property: Id(4)] int Subscriptions);
 
 /// <summary>
 /// One device a contact of the user reaches (README "Communication capabilities"): its contact, its instance, when

@@ -129,6 +129,8 @@ public sealed class PresenceCapabilities(IServiceProvider services) : IHostedSer
         capabilities.AddEventPackage("presence");
         capabilities.AddEventPackage("presence.winfo");
         capabilities.AddEventPackage("dialog");
+        // RFC 4662: SUBSCRIBE to a user's resource list ("sip:alice+buddies@example.com").
+        capabilities.AddOptionTag("eventlist");
         capabilities.AddAccept("application/pidf+xml");
         capabilities.AddAccept("application/dialog-info+xml");
         return Task.CompletedTask;

@@ -78,6 +78,16 @@ public sealed class TestUserAgent : IAsyncDisposable
             + $"Accept: {(@event == "presence.winfo" ? "application/watcherinfo+xml" : "application/pidf+xml")}\r\n",
             callId: callId, toTag: toTag, cseq: cseq);
 
+    /// <summary>Subscribes to a resource list (RFC 4662 §5.1): Supported: eventlist (unless told not to) and an Accept
+    /// of multipart/related, RLMI and PIDF, as list subscribers send.</summary>
+    public Task<SipMessage> SubscribeListAsync(
+        string list, int expires = 600, string? callId = null, string? toTag = null, bool eventList = true, string? requestUri = null) =>
+        SendAsync("SUBSCRIBE", requestUri ?? list, Aor, list,
+            $"Event: presence\r\nExpires: {expires}\r\nContact: <{Contact}>\r\n"
+            + (eventList ? "Supported: eventlist\r\n" : string.Empty)
+            + "Accept: multipart/related, application/rlmi+xml, application/pidf+xml\r\n",
+            callId: callId, toTag: toTag);
+
     public Task<SipMessage> InviteAsync(string target, string method = "INVITE") =>
         SendAsync(method, target, Aor, target, $"Contact: <{Contact}>\r\n", method == "MESSAGE" ? "hello" : null, method == "MESSAGE" ? "text/plain" : null);
 

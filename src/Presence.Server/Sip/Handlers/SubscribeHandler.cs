@@ -58,13 +58,15 @@ public sealed class SubscribeHandler(
         // The watcher's groups (if it is a provisioned user) decide under the operator's group rules.
         IReadOnlyList<string> watcherGroups = (await accounts.GetAsync(watcherAor).ConfigureAwait(false))?.GroupList ?? [];
         // The watcher's flow is held here, so its NOTIFYs leave from here (this silo is the subscription's edge).
+        bool list = ResourceList.TryParseUri(aor, out string owner, out string listName) && !winfo && !dialog;
         var subscribe = new SubscribeCommand(
             request.CallId, watcherTag, notifierTag,
             watcherAor, from.Uri.ToString(),
             contacts.Contacts[0].Uri.ToString(),
             [.. recordRoute.Select(r => r.ToString())],
             request.GetEvent()!.Id, request.GetExpires(),
-            Accepts(request, winfo ? "application/watcherinfo+xml" : dialog ? "application/dialog-info+xml" : "application/pidf+xml"),
+            list ? AcceptsList(request)
+                : Accepts(request, winfo ? "application/watcherinfo+xml" : dialog ? "application/dialog-info+xml" : "application/pidf+xml"),
             FlowToken.Format(transaction.Source),
             winfo ? Subscription.WatcherInfoPackage : dialog ? Subscription.DialogPackage : Subscription.PresencePackage,
             [.. watcherGroups], members.SelfEdge);
@@ -72,7 +74,20 @@ public sealed class SubscribeHandler(
         // The grain hands this dialog's first NOTIFY over before it answers: it waits here until the 200 has gone.
         using (notifier.HoldDialog(request.CallId, watcherTag))
         {
-            PresenceAnswer outcome = await directory.ExecuteAsync(aor, subscribe).ConfigureAwait(false);
+            // A list URI goes to its owner's grain (the list server); the owner without such a list means the URI
+            // names a user after all ("sip:bob+home@example.com" as an account).
+            PresenceAnswer? outcome = null;
+            if (list)
+            {
+                outcome = await directory.ExecuteAsync(owner, new ListSubscribeCommand(subscribe, listName, SupportsEventList(request))).ConfigureAwait(false);
+                if (outcome.StatusCode == 404)
+                {
+                    outcome = null;
+                    list = false;
+                    subscribe = subscribe with { AcceptsDocument = Accepts(request, "application/pidf+xml") };
+                }
+            }
+            outcome ??= await directory.ExecuteAsync(aor, subscribe).ConfigureAwait(false);
             if (outcome.NotifierTag is { } tag)
                 transaction.ToTag = tag;
             var response = transaction.CreateResponse(outcome.StatusCode, outcome.Reason);
@@ -84,6 +99,9 @@ public sealed class SubscribeHandler(
                 foreach (string value in request.GetFields(HeaderId.RecordRoute))
                     response.Add(HeaderId.RecordRoute, value);
             }
+            // RFC 4662 §5.1: the list server's 200 requires eventlist; a subscriber that did not say it gets 421 (§5.2).
+            if (list && (outcome.IsSuccess || outcome.StatusCode == 421))
+                response.Add(HeaderId.Require, "eventlist");
             if (outcome.MinExpires is int min)
                 response.Add(HeaderId.MinExpires, min.ToString(CultureInfo.InvariantCulture));
             if (outcome.Accept is { } accept)
@@ -91,6 +109,12 @@ public sealed class SubscribeHandler(
             await transaction.RespondAsync(response.Add(HeaderId.Server, SipRequestDispatcher.ServerName)).ConfigureAwait(false);
         }
     }
+
+    private static bool SupportsEventList(SipMessage request) =>
+        request.GetValues(HeaderId.Supported).Any(tag => tag.Trim().Equals("eventlist", StringComparison.OrdinalIgnoreCase));
+
+    // RFC 4662 §5.1: a list's NOTIFYs are multipart/related (RLMI and PIDF parts); an Accept must allow that.
+    private static bool AcceptsList(SipMessage request) => Accepts(request, "multipart/related");
 
     // RFC 3856 §6.7 / RFC 3857 §5.1: the package's format is the default when there is no Accept header.
     private static bool Accepts(SipMessage request, string mediaType)
