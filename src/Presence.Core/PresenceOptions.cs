@@ -49,6 +49,13 @@ public sealed record PresenceOptions
     /// </summary>
     public TimeSpan ListNotifyThrottle { get; init; } = TimeSpan.FromMilliseconds(250);
 
+    /// <summary>
+    /// How list NOTIFYs are written for liblinphone older than 5.4 (Linphone apps, linphonec), which take them only with
+    /// "Event: Presence" and Content-IDs without angle brackets, as Flexisip's legacy mode sends: <c>Auto</c> (default)
+    /// for subscribers whose User-Agent says such a version, <c>Always</c>, or <c>Never</c> (RFC 4662 to the letter).
+    /// </summary>
+    public LegacyListClients LegacyLinphoneLists { get; init; } = LegacyListClients.Auto;
+
     /// <summary>Most entries in one resource list (default 1,000).</summary>
     public int MaxListEntries { get; init; } = 1000;
 
@@ -59,4 +66,12 @@ public sealed record PresenceOptions
     public WatcherPolicy Watchers { get; init; } = new();
 
     public static PresenceOptions Default { get; } = new();
+}
+
+/// <summary>See <see cref="PresenceOptions.LegacyLinphoneLists"/>.</summary>
+public enum LegacyListClients
+{
+    Auto,
+    Always,
+    Never,
 }

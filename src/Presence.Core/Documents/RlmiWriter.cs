@@ -13,7 +13,7 @@ public sealed record RlmiResource(string Uri, string? Name, string InstanceId, s
 /// Writes a resource list notification (RFC 4662 §5): a <c>multipart/related</c> body (RFC 2387) whose root part is
 /// the RLMI document (<c>application/rlmi+xml</c>) and whose other parts are the resources' PIDF documents, each
 /// named from its instance's <c>cid</c>. <c>fullState</c> says whether the document lists every resource or only
-/// those that changed; the version rises by one per notification of a subscription (we use its NOTIFY CSeq).
+/// those that changed; the version starts at 0 and rises by one per notification of a subscription (RFC 4662 §5.2).
 /// </summary>
 public static class RlmiWriter
 {
@@ -22,7 +22,8 @@ public static class RlmiWriter
 
     /// <returns>The Content-Type of the NOTIFY (with its boundary and root part) and the body.</returns>
     public static (string ContentType, byte[] Body) Write(
-        string listUri, string? listName, long version, bool fullState, IReadOnlyList<RlmiResource> resources, string host)
+        string listUri, string? listName, long version, bool fullState, IReadOnlyList<RlmiResource> resources, string host,
+        bool bracketContentIds = true)
     {
         string v = version.ToString(CultureInfo.InvariantCulture);
         string boundary = "rlmi-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
@@ -50,24 +51,27 @@ public static class RlmiWriter
         rlmi.Append("</list>\r\n");
 
         using var body = new MemoryStream(512 + resources.Sum(r => r.Document?.Length ?? 0));
-        WritePart(body, boundary, rootId, RlmiContentType + ";charset=\"UTF-8\"", Encoding.UTF8.GetBytes(rlmi.ToString()));
+        WritePart(body, boundary, rootId, RlmiContentType + ";charset=\"UTF-8\"", Encoding.UTF8.GetBytes(rlmi.ToString()), bracketContentIds);
         foreach (var r in resources)
         {
             if (r.Document is { Length: > 0 } document)
-                WritePart(body, boundary, PartId(r, v, host), PidfWriter.ContentType + ";charset=\"UTF-8\"", document);
+                WritePart(body, boundary, PartId(r, v, host), PidfWriter.ContentType + ";charset=\"UTF-8\"", document, bracketContentIds);
         }
         Ascii(body, "--" + boundary + "--\r\n");
-        string contentType = $"multipart/related;type=\"{RlmiContentType}\";start=\"<{rootId}>\";boundary=\"{boundary}\"";
+        // The boundary is a token, written without quotes: belle-sip (liblinphone) takes quotes for part of it.
+        string contentType = $"multipart/related;type=\"{RlmiContentType}\";start=\"<{rootId}>\";boundary={boundary}";
         return (contentType, body.ToArray());
     }
 
     private static string PartId(RlmiResource r, string version, string host) => $"{r.InstanceId}.{version}@{host}";
 
-    private static void WritePart(MemoryStream body, string boundary, string contentId, string contentType, byte[] content)
+    // RFC 2045 §7: a Content-ID is in angle brackets; liblinphone before 5.4 matches cids only without them.
+    private static void WritePart(MemoryStream body, string boundary, string contentId, string contentType, byte[] content, bool brackets)
     {
         Ascii(body, "--" + boundary + "\r\n");
         Ascii(body, "Content-Transfer-Encoding: binary\r\n");
-        Ascii(body, "Content-ID: <" + contentId + ">\r\n");
+        // (It also looks the header up by the exact name "Content-Id", which header names being case-insensitive allows.)
+        Ascii(body, brackets ? "Content-ID: <" + contentId + ">\r\n" : "Content-Id: " + contentId + "\r\n");
         Ascii(body, "Content-Type: " + contentType + "\r\n\r\n");
         body.Write(content);
         Ascii(body, "\r\n");

@@ -8,8 +8,19 @@ public sealed record ListEntry(string Uri, string? DisplayName = null);
 /// (RFC 4662): one SUBSCRIBE to <see cref="UriOf"/> stands for a subscription to every entry. Only its owner may
 /// subscribe to it, and the users named in <see cref="Subscribers"/>.
 /// </summary>
-public sealed record ResourceList(string Name, string? DisplayName, IReadOnlyList<ListEntry> Entries, IReadOnlyList<string> Subscribers)
+public sealed record ResourceList(string Name, string? DisplayName, IReadOnlyList<ListEntry> Entries, IReadOnlyList<string> Subscribers, string? Uri = null)
 {
+    /// <summary>What the name of a list carried in a SUBSCRIBE (RFC 5367) starts with: no list put through the API can
+    /// have it, and it lives as long as its subscription.</summary>
+    public const char ContainedPrefix = '@';
+
+    /// <summary>What the notifier tag of a subscription to a list carried in its SUBSCRIBE starts with: its refreshes,
+    /// addressed to the list server's URI, go to the subscriber's grain, which holds the list.</summary>
+    public const string ContainedTagPrefix = "rl";
+
+    /// <summary>A list carried in a SUBSCRIBE (RFC 5367), not one of the user's own.</summary>
+    public bool IsContained => Name.StartsWith(ContainedPrefix);
+
     /// <summary>What separates the owner's user part from the list's name in a list URI: sip:alice+buddies@example.com.</summary>
     public const char Separator = '+';
 

@@ -29,7 +29,8 @@ public sealed record Subscription(
     string Package = Subscription.PresencePackage,
     IReadOnlyList<string>? WatcherGroups = null,
     string? Edge = null,
-    string? List = null)
+    string? List = null,
+    bool LegacyList = false)
 {
     /// <summary>RFC 3856: the presence event package.</summary>
     public const string PresencePackage = "presence";
@@ -49,6 +50,9 @@ public sealed record Subscription(
 
     /// <summary>A subscription to one of the user's resource lists (RFC 4662), named by <see cref="List"/>.</summary>
     public bool IsList => List is not null;
+
+    // LegacyList: the subscriber is a liblinphone older than 5.4, which takes a list's NOTIFYs only with
+    // "Event: Presence" and Content-IDs without angle brackets (PresenceOptions.LegacyLinphoneLists).
 
     public bool IsLive(DateTimeOffset now) => ExpiresAt > now;
 

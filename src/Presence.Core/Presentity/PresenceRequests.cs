@@ -32,7 +32,8 @@ public sealed record SubscribeRequest(
     string? Flow,
     string Package = Subscription.PresencePackage,
     IReadOnlyList<string>? WatcherGroups = null,
-    string? Edge = null);
+    string? Edge = null,
+    bool LegacyClient = false);
 
 /// <summary>
 /// The answer to a request, in domain terms; the SIP host turns it into a response. Only the fields that fit
@@ -72,4 +73,4 @@ public sealed record PresenceOutcome(int StatusCode, string? Reason = null)
 /// and the document. <see cref="Terminal"/> NOTIFYs end the subscription.
 /// </summary>
 public sealed record NotifyEffect(
-    Subscription Subscription, long CSeq, string SubscriptionState, byte[] Body, string ContentType, bool Terminal);
+    Subscription Subscription, long CSeq, string SubscriptionState, byte[] Body, string ContentType, bool Terminal, string? NotifierUri = null);

@@ -71,7 +71,7 @@ public sealed partial class Presentity
         Expire(now);
         if (!ResourceList.IsValidName(list.Name))
             return new PresenceOutcome(400, "A list name is 1 to 64 letters, digits, '.', '_' or '-'");
-        if (!_lists.ContainsKey(list.Name) && _lists.Count >= _options.MaxLists)
+        if (!_lists.ContainsKey(list.Name) && _lists.Values.Count(l => !l.IsContained) >= _options.MaxLists)
             return new PresenceOutcome(403, $"At most {_options.MaxLists} lists per user");
         if (list.Entries.Count > _options.MaxListEntries)
             return new PresenceOutcome(403, $"At most {_options.MaxListEntries} entries per list");
@@ -112,11 +112,30 @@ public sealed partial class Presentity
     /// such list (the host then takes the URI for a user), 421 without <c>Supported: eventlist</c>, 403 for a subscriber
     /// the list does not name. The first NOTIFY (full state) leaves once the members have answered.
     /// </summary>
-    public PresenceOutcome ListSubscribe(SubscribeRequest request, string listName, bool supportsEventList, DateTimeOffset now)
+    public PresenceOutcome ListSubscribe(SubscribeRequest request, string listName, bool supportsEventList, DateTimeOffset now) =>
+        ListSubscribe(request, listName, null, supportsEventList, now);
+
+    /// <summary>
+    /// SUBSCRIBE with the list in its body (RFC 5367, what liblinphone sends to its "rls_uri"): the subscriber's own,
+    /// served by its grain for as long as the subscription lives; a refresh that carries a list replaces it.
+    /// </summary>
+    public PresenceOutcome ContainedListSubscribe(SubscribeRequest request, ResourceList? contained, bool supportsEventList, DateTimeOffset now) =>
+        ListSubscribe(request, null, contained, supportsEventList, now);
+
+    private PresenceOutcome ListSubscribe(SubscribeRequest request, string? listName, ResourceList? contained, bool supportsEventList, DateTimeOffset now)
     {
         Expire(now);
-        if (!_lists.TryGetValue(listName, out var list))
-            return new PresenceOutcome(404, "No Such List");
+        ResourceList? list = null;
+        if (request.NotifierTag is not null && _listSubscriptions.TryGetValue(request.NotifierTag, out var inDialog))
+            _lists.TryGetValue(inDialog.List!, out list);
+        else if (listName is not null)
+            _lists.TryGetValue(listName, out list);
+        else if (contained is not null && request.NotifierTag is null)
+            list = contained;
+        if (list is null)
+            return new PresenceOutcome(request.NotifierTag is null ? 404 : 481, request.NotifierTag is null ? "No Such List" : null);
+        if (contained is not null && contained.Entries.Count > _options.MaxListEntries)
+            return new PresenceOutcome(403, $"At most {_options.MaxListEntries} entries per list");
         if (!supportsEventList)
             return new PresenceOutcome(421, "Extension Required");
         if (request.Package != Subscription.PresencePackage)
@@ -134,12 +153,24 @@ public sealed partial class Presentity
         {
             if (expires > 0 && _listSubscriptions.Count >= _options.MaxSubscriptions)
                 return new PresenceOutcome(403, $"At Most {_options.MaxSubscriptions} List Subscriptions");
-            string tag = NewTag();
+            string tag = contained is null ? NewTag() : ResourceList.ContainedTagPrefix + NewTag();
+            if (contained is not null)
+            {
+                list = contained with
+                {
+                    Name = ResourceList.ContainedPrefix + tag,
+                    Entries = contained.Entries.DistinctBy(e => e.Uri, StringComparer.OrdinalIgnoreCase).ToList(),
+                };
+                _lists[list.Name] = list;
+                if (expires > 0)
+                    Changes.Upsert(PresentityItems.ListKind, list.Name, PresentityItems.Serialize(list));
+            }
             var subscription = new Subscription(
                 tag, request.CallId, request.WatcherTag, tag, request.WatcherAor, request.WatcherUri, request.RemoteTarget,
                 request.RouteSet, request.EventId, now.AddSeconds(expires), SubscriptionState.Active,
                 request.Flow, CSeqReserved: CSeqBlock, WatcherAction.Allow, Subscription.PresencePackage, request.WatcherGroups,
-                request.Edge, list.Name);
+                request.Edge, list.Name,
+                _options.LegacyLinphoneLists switch { LegacyListClients.Always => true, LegacyListClients.Never => false, _ => request.LegacyClient });
             _listSubscriptions[tag] = subscription;
             _nextCSeq[tag] = 1;
             _listNeedsFull.Add(tag);
@@ -160,6 +191,12 @@ public sealed partial class Presentity
             TerminateList(existing, "timeout");
             ReleaseBackEnds();
             return new PresenceOutcome(200) { NotifierTag = existing.NotifierTag, Expires = 0 };
+        }
+        if (contained is not null && list.IsContained)
+        {
+            list = list with { Entries = contained.Entries.DistinctBy(e => e.Uri, StringComparer.OrdinalIgnoreCase).ToList() };
+            _lists[list.Name] = list;
+            Changes.Upsert(PresentityItems.ListKind, list.Name, PresentityItems.Serialize(list));
         }
         var refreshed = existing with
         {
@@ -247,7 +284,7 @@ public sealed partial class Presentity
 
     /// <summary>
     /// Sends what the list subscriptions are owed: full state to those that need it, partial state (only the resources
-    /// that changed) to the others whose members changed. The version is the NOTIFY's CSeq, rising by one per NOTIFY
+    /// that changed) to the others whose members changed. The version is the NOTIFY's CSeq less one, rising by one per NOTIFY
     /// of a dialog and kept rising across restarts by the same reservation as every dialog's CSeq.
     /// </summary>
     public void FlushLists(DateTimeOffset now)
@@ -269,16 +306,19 @@ public sealed partial class Presentity
             }
             if (!full && resources.Count == 0)
                 continue;
-            long version = _nextCSeq.TryGetValue(s.Id, out long n) ? n : 1;
-            var (contentType, body) = RlmiWriter.Write(ResourceList.UriOf(Aor, list.Name), list.DisplayName, version, full, resources, HostOf(Aor));
+            // The version is the NOTIFY's CSeq less one: 0 first, one more per NOTIFY, above anything sent before a restart.
+            long version = (_nextCSeq.TryGetValue(s.Id, out long n) ? n : 1) - 1;
+            string uri = list.Uri ?? ResourceList.UriOf(Aor, list.Name);
+            var (contentType, body) = RlmiWriter.Write(uri, list.DisplayName, version, full, resources, HostOf(Aor), bracketContentIds: !s.LegacyList);
             if (_listFetches.Remove(s.Id))
             {
-                Notify(s, "terminated;reason=timeout", body, terminal: true, stored: false, contentType);
+                Notify(s, "terminated;reason=timeout", body, terminal: true, stored: false, contentType, uri);
                 _listSubscriptions.Remove(s.Id);
                 _nextCSeq.Remove(s.Id);
+                DropContainedList(s);
                 continue;
             }
-            Notify(s, $"active;expires={s.SecondsLeft(now)}", body, terminal: false, contentType: contentType);
+            Notify(s, $"active;expires={s.SecondsLeft(now)}", body, terminal: false, contentType: contentType, notifierUri: uri);
         }
         _listNeedsFull.Clear();
         _changedMembers.Clear();
@@ -396,8 +436,18 @@ public sealed partial class Presentity
         _listNeedsFull.Remove(subscription.Id);
         if (!_listFetches.Remove(subscription.Id))
             Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);
-        Notify(subscription, "terminated;reason=" + reason, [], terminal: true, stored: false);
+        string? uri = _lists.TryGetValue(subscription.List!, out var list) ? list.Uri ?? ResourceList.UriOf(Aor, list.Name)
+            : subscription.List!.StartsWith(ResourceList.ContainedPrefix) ? null : ResourceList.UriOf(Aor, subscription.List);
+        Notify(subscription, "terminated;reason=" + reason, [], terminal: true, stored: false, notifierUri: uri);
         _nextCSeq.Remove(subscription.Id);
+        DropContainedList(subscription);
+    }
+
+    // A list carried in a SUBSCRIBE lives as long as its subscription.
+    private void DropContainedList(Subscription subscription)
+    {
+        if (subscription.List is { } name && name.StartsWith(ResourceList.ContainedPrefix) && _lists.Remove(name))
+            Changes.Delete(PresentityItems.ListKind, name);
     }
 
     // List subscriptions that ran out end (RFC 6665 §4.2.2), and back-end subscriptions near their end are refreshed.

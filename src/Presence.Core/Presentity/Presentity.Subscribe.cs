@@ -96,6 +96,7 @@ public sealed partial class Presentity
             _listNeedsFull.Remove(subscriptionId);
             _nextCSeq.Remove(subscriptionId);
             Changes.Delete(PresentityItems.SubscriptionKind, subscriptionId);
+            DropContainedList(listSubscription);
             ReleaseBackEnds();
             return;
         }
@@ -143,11 +144,12 @@ public sealed partial class Presentity
         _ => PidfWriter.ContentType,
     };
 
-    private void Notify(Subscription subscription, string state, byte[] document, bool terminal, bool stored = true, string? contentType = null)
+    private void Notify(
+        Subscription subscription, string state, byte[] document, bool terminal, bool stored = true, string? contentType = null, string? notifierUri = null)
     {
         long cseq = NextCSeq(subscription, stored);
         contentType = document.Length == 0 ? string.Empty : contentType ?? ContentTypeOf(subscription.Package);
-        Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, contentType, terminal));
+        Changes.Notifies.Add(new NotifyEffect(subscription, cseq, state, document, contentType, terminal, notifierUri));
     }
 
     /// <summary>

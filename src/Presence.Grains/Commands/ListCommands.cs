@@ -31,22 +31,29 @@ public sealed record DeleteListCommand([property: Id(0)] string List) : Presence
 
 /// <summary>
 /// SUBSCRIBE to one of the user's lists (RFC 4662): the dialog as <see cref="SubscribeCommand"/> carries it, the
-/// list's name, and whether the subscriber said <c>Supported: eventlist</c>.
+/// list's name, and whether the subscriber said <c>Supported: eventlist</c>. With no name, it is a SUBSCRIBE that
+/// carries its own list (RFC 5367) to the subscriber's grain: <see cref="Contained"/> (null on a refresh without
+/// one), addressed to <see cref="ContainedUri"/> (the list server's URI the subscriber used).
 /// </summary>
 [GenerateSerializer, Immutable]
 public sealed record ListSubscribeCommand(
     [property: Id(0)] SubscribeCommand Subscribe,
-    [property: Id(1)] string List,
-    [property: Id(2)] bool SupportsEventList) : PresenceCommand
+    [property: Id(1)] string? List,
+    [property: Id(2)] bool SupportsEventList,
+    [property: Id(3)] ListEntryValue[]? Contained = null,
+    [property: Id(4)] string? ContainedUri = null) : PresenceCommand
 {
     public override string Name => "list-subscribe";
 
     public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now)
     {
         var s = Subscribe;
-        return presentity.ListSubscribe(
-            new SubscribeRequest(s.CallId, s.WatcherTag, s.NotifierTag, s.WatcherAor, s.WatcherUri, s.RemoteTarget, s.RouteSet, s.EventId,
-                s.Expires, s.AcceptsDocument, s.Flow, s.Package, s.WatcherGroups, s.Edge),
-            List, SupportsEventList, now);
+        var request = new SubscribeRequest(s.CallId, s.WatcherTag, s.NotifierTag, s.WatcherAor, s.WatcherUri, s.RemoteTarget, s.RouteSet, s.EventId,
+            s.Expires, s.AcceptsDocument, s.Flow, s.Package, s.WatcherGroups, s.Edge, s.LegacyClient);
+        if (List is { } name)
+            return presentity.ListSubscribe(request, name, SupportsEventList, now);
+        var contained = Contained is null ? null
+            : new ResourceList(string.Empty, null, [.. Contained.Select(e => new ListEntry(e.Uri, e.DisplayName))], [], ContainedUri);
+        return presentity.ContainedListSubscribe(request, contained, SupportsEventList, now);
     }
 }

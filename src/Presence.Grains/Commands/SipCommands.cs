@@ -66,7 +66,8 @@ public sealed record SubscribeCommand(
     [property: Id(10)] string? Flow,
     [property: Id(11)] string Package,
     [property: Id(12)] string[] WatcherGroups,
-    [property: Id(13)] string? Edge) : PresenceCommand
+    [property: Id(13)] string? Edge,
+    [property: Id(14)] bool LegacyClient = false) : PresenceCommand
 {
     public override string Name => "subscribe";
 

@@ -1,3 +1,4 @@
+using Presence.Core.Model;
 using Presence.Core.Presentity;
 
 namespace Presence.Grains.Notify;
@@ -24,13 +25,18 @@ public sealed record NotifyMessage(
     [property: Id(12)] string ContentType,
     [property: Id(13)] byte[] Body,
     [property: Id(14)] bool Terminal,
-    [property: Id(15)] string? Edge)
+    [property: Id(15)] string? Edge,
+    [property: Id(16)] string? NotifierUri = null)
 {
+    /// <summary>The Event of a list NOTIFY to a liblinphone before 5.4 (see <see cref="Subscription.LegacyList"/>).</summary>
+    public const string LegacyListEvent = "Presence";
+
     public static NotifyMessage From(NotifyEffect notify)
     {
         var s = notify.Subscription;
         return new NotifyMessage(
             s.Id, s.CallId, s.WatcherTag, s.NotifierTag, s.WatcherUri, s.RemoteTarget, s.RouteSet as string[] ?? [.. s.RouteSet],
-            s.Package, s.EventId, s.Flow, notify.CSeq, notify.SubscriptionState, notify.ContentType, notify.Body, notify.Terminal, s.Edge);
+            s.IsList && s.LegacyList ? LegacyListEvent : s.Package, s.EventId, s.Flow, notify.CSeq, notify.SubscriptionState, notify.ContentType,
+            notify.Body, notify.Terminal, s.Edge, notify.NotifierUri);
     }
 }

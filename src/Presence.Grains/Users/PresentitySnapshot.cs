@@ -79,7 +79,7 @@ public sealed record PresentitySnapshot(
             [.. composite.RegisteredContacts.Concat(composite.AlternativeContacts)
                 .Where(c => c.Capabilities is { Any: true } || c.DeviceId is not null)
                 .Select(DeviceValue.Of)],
-            [.. p.Lists.Values.OrderBy(l => l.Name, StringComparer.Ordinal).Select(l => new ListValue(
+            [.. p.Lists.Values.Where(l => !l.IsContained).OrderBy(l => l.Name, StringComparer.Ordinal).Select(l => new ListValue(
                 l.Name, l.DisplayName, [.. l.Entries.Select(e => new ListEntryValue(e.Uri, e.DisplayName))], [.. l.Subscribers],
                 p.ListSubscriptions.Count(s => string.Equals(s.List, l.Name, StringComparison.OrdinalIgnoreCase))))]);
     }

@@ -74,7 +74,7 @@ public sealed class NotifySender(
         foreach (string route in notify.RouteSet)
             request.Add(HeaderId.Route, route);
         request
-            .Add(HeaderId.From, $"<{aor}>;tag={notify.NotifierTag}")
+            .Add(HeaderId.From, $"<{notify.NotifierUri ?? aor}>;tag={notify.NotifierTag}")
             .Add(HeaderId.To, $"<{notify.WatcherUri}>;tag={notify.WatcherTag}")
             .Add(HeaderId.CallId, notify.CallId)
             .Add(HeaderId.CSeq, notify.CSeq.ToString(CultureInfo.InvariantCulture) + " NOTIFY")

@@ -131,6 +131,8 @@ public sealed class PresenceCapabilities(IServiceProvider services) : IHostedSer
         capabilities.AddEventPackage("dialog");
         // RFC 4662: SUBSCRIBE to a user's resource list ("sip:alice+buddies@example.com").
         capabilities.AddOptionTag("eventlist");
+        // RFC 5367: the list in the SUBSCRIBE's body (liblinphone's friend lists with an "rls_uri").
+        capabilities.AddOptionTag("recipient-list-subscribe");
         capabilities.AddAccept("application/pidf+xml");
         capabilities.AddAccept("application/dialog-info+xml");
         return Task.CompletedTask;

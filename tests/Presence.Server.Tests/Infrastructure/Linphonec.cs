@@ -43,11 +43,12 @@ public sealed class Linphonec : IAsyncDisposable
     /// Starts linphonec as <c>sip:{user}@{domain}</c> with digest <paramref name="password"/> (MD5), registering
     /// for <paramref name="registerExpires"/> seconds and publishing; <paramref name="proxyLines"/> are added to its
     /// proxy section (e.g. <c>contact_parameters=audio;video</c>), <paramref name="friends"/> (display name, AOR)
-    /// become friends it subscribes to.
+    /// become friends it subscribes to: each on its own, or all in one SUBSCRIBE to <paramref name="rlsUri"/> that carries
+    /// them (RFC 5367, liblinphone's friend list with an "rls_uri").
     /// </summary>
     public static Linphonec Start(
         int serverPort, string user, string password, int registerExpires = 600, IEnumerable<string>? proxyLines = null,
-        IEnumerable<(string Name, string Aor)>? friends = null, string domain = "example.com")
+        IEnumerable<(string Name, string Aor)>? friends = null, string domain = "example.com", string? rlsUri = null)
     {
         if (!IsInstalled)
             throw new InvalidOperationException("linphonec is not installed; ./test.sh installs it (apt-get install linphone-cli).");
@@ -59,6 +60,7 @@ public sealed class Linphonec : IAsyncDisposable
         var lines = new List<string>
         {
             "[sip]", $"sip_port={sipPort.ToString(CultureInfo.InvariantCulture)}", "sip_tcp_port=0", "sip_tls_port=0", "use_ipv6=0", "default_proxy=0",
+            rlsUri is null ? string.Empty : "rls_uri=" + rlsUri,
             "[proxy_0]", $"reg_proxy={proxy}", $"reg_route={proxy}", $"reg_identity=sip:{user}@{domain}",
             $"reg_expires={registerExpires.ToString(CultureInfo.InvariantCulture)}", "reg_sendregister=1", "publish=1", "publish_expires=600",
         };

@@ -59,17 +59,45 @@ public sealed class SubscribeHandler(
         IReadOnlyList<string> watcherGroups = (await accounts.GetAsync(watcherAor).ConfigureAwait(false))?.GroupList ?? [];
         // The watcher's flow is held here, so its NOTIFYs leave from here (this silo is the subscription's edge).
         bool list = ResourceList.TryParseUri(aor, out string owner, out string listName) && !winfo && !dialog;
+        // RFC 5367: a list in the body (or a refresh of such a subscription, known by our tag) is the subscriber's own.
+        bool carries = ContainedList.TryRead(request, out var containedEntries, out string listError);
+        if (carries && containedEntries is null)
+        {
+            await transaction.RespondAsync(400, "Bad Resource List: " + listError).ConfigureAwait(false);
+            return;
+        }
+        bool contained = !winfo && !dialog
+            && (carries || (notifierTag?.StartsWith(ResourceList.ContainedTagPrefix, StringComparison.Ordinal) ?? false));
+        ListEntryValue[]? containedList = null;
+        if (containedEntries is not null)
+        {
+            containedList = new ListEntryValue[containedEntries.Count];
+            for (int i = 0; i < containedEntries.Count; i++)
+            {
+                if (!SipUri.TryParse(containedEntries[i].Uri, out var member, out _) || !member!.IsSip || string.IsNullOrEmpty(member.User))
+                {
+                    await transaction.RespondAsync(400, "Bad Resource List: not a SIP user: " + containedEntries[i].Uri).ConfigureAwait(false);
+                    return;
+                }
+                containedList[i] = new ListEntryValue("sip:" + member.ToAor()[(member.SchemeText.Length + 1)..], containedEntries[i].DisplayName);
+            }
+        }
+        if (contained)
+        {
+            list = true;
+            owner = watcherAor;
+        }
         var subscribe = new SubscribeCommand(
             request.CallId, watcherTag, notifierTag,
             watcherAor, from.Uri.ToString(),
             contacts.Contacts[0].Uri.ToString(),
             [.. recordRoute.Select(r => r.ToString())],
             request.GetEvent()!.Id, request.GetExpires(),
-            list ? AcceptsList(request)
+            list || contained ? AcceptsList(request)
                 : Accepts(request, winfo ? "application/watcherinfo+xml" : dialog ? "application/dialog-info+xml" : "application/pidf+xml"),
             FlowToken.Format(transaction.Source),
             winfo ? Subscription.WatcherInfoPackage : dialog ? Subscription.DialogPackage : Subscription.PresencePackage,
-            [.. watcherGroups], members.SelfEdge);
+            [.. watcherGroups], members.SelfEdge, LegacyLinphone.Is(request.GetFirst(HeaderId.UserAgent)));
 
         // The grain hands this dialog's first NOTIFY over before it answers: it waits here until the 200 has gone.
         using (notifier.HoldDialog(request.CallId, watcherTag))
@@ -77,7 +105,11 @@ public sealed class SubscribeHandler(
             // A list URI goes to its owner's grain (the list server); the owner without such a list means the URI
             // names a user after all ("sip:bob+home@example.com" as an account).
             PresenceAnswer? outcome = null;
-            if (list)
+            if (contained)
+            {
+                outcome = await directory.ExecuteAsync(owner, new ListSubscribeCommand(subscribe, null, SupportsEventList(request), containedList, aor)).ConfigureAwait(false);
+            }
+            else if (list)
             {
                 outcome = await directory.ExecuteAsync(owner, new ListSubscribeCommand(subscribe, listName, SupportsEventList(request))).ConfigureAwait(false);
                 if (outcome.StatusCode == 404)
