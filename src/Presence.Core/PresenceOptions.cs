@@ -56,6 +56,13 @@ public sealed record PresenceOptions
     /// </summary>
     public LegacyListClients LegacyLinphoneLists { get; init; } = LegacyListClients.Auto;
 
+    /// <summary>
+    /// The most bytes of member documents one list NOTIFY carries (default 60,000, so that it fits a UDP datagram): a
+    /// full state of a long list names every member in its RLMI at once, and the documents past this follow in the
+    /// next NOTIFYs (partial state), at the throttle's pace.
+    /// </summary>
+    public int MaxListNotifyBytes { get; init; } = 60_000;
+
     /// <summary>Most entries in one resource list (default 1,000).</summary>
     public int MaxListEntries { get; init; } = 1000;
 

@@ -21,6 +21,10 @@
 #       -> RESPONSE publish <code> etag=<etag|-> expires=<n|-> reason=<reason>
 #   subscribe <watcher-aor> <presentity-aor> <expires> [<event>]
 #       -> RESPONSE subscribe <code> reason=<reason>
+#   subscribe-list <watcher-aor> <list-uri> <expires> [eventlist|noeventlist]
+#       (RFC 4662: Supported: eventlist unless noeventlist, Accept of
+#       multipart/related, application/rlmi+xml and application/pidf+xml)
+#       -> RESPONSE subscribe-list <code> reason=<reason> require=<Require|->
 #   refresh <watcher-aor> <presentity-aor> <expires>
 #       -> RESPONSE refresh <code>
 #   notify-answer <code>|none
@@ -40,6 +44,13 @@
 #   NOTIFY <presentity-aor> cseq=<n> state=<Subscription-State> extended=<x|->
 #          basic=<open|closed|-> note=<base64|-> callid=<Call-ID>
 #          dialogs=<state,state...|none|-> version=<n|->  (dialog-info bodies)
+# except a resource list notification (multipart/related with an RLMI root,
+# RFC 4662 5), taken apart here and reported as
+#   LISTNOTIFY <list-uri> cseq=<n> state=<Subscription-State> version=<n>
+#          full=<true|false> callid=<Call-ID> errors=<n>
+#          resources=<uri>!<state>!<reason|->!<extended|->!<basic|->,...
+#   (errors counts what is wrong with the body: a cid without its part, a
+#   part without Content-ID, no closing delimiter, a root that is not RLMI)
 #
 # Commands are executed one after the other: the next command starts once the
 # previous one has printed its RESPONSE line. A request without a final
@@ -294,6 +305,7 @@ sub run_command {
 	'register'      => [ \&cmd_register, 2, 3 ],
 	'publish'       => [ \&cmd_publish, 4, 6 ],
 	'subscribe'     => [ \&cmd_subscribe, 3, 4 ],
+	'subscribe-list' => [ \&cmd_subscribe_list, 3, 4 ],
 	'refresh'       => [ \&cmd_refresh, 3, 3 ],
 	'notify-answer' => [ \&cmd_notify_answer, 1, 1 ],
 	'invite'        => [ \&cmd_invite, 2, 2 ],
@@ -401,6 +413,47 @@ sub cmd_subscribe {
 	$sub->{cseq} = $ctx->{cseq};
 	$sub->{last_notify_cseq} = undef;
 	$subs{"$watcher $presentity"} = $sub;
+	$sub_by_callid{ $sub->{callid} } = $sub;
+	return $ctx;
+    });
+}
+
+sub cmd_subscribe_list {
+    my ($name, $watcher, $list, $expires, $flag) = @_;
+    return emit("ERROR subscribe-list: bad expires '$expires'") if $expires !~ m{^\d+$};
+    my $eventlist = !defined $flag || $flag ne 'noeventlist';
+    my $contact = local_contact($watcher);
+    start_request($name, sub {
+	my $cmd = shift;
+	my $sub = {
+	    watcher => $watcher, presentity => $list, event => 'presence',
+	    contact => $contact, established => 0, route => [],
+	};
+	my $ctx = $ep->new_request('SUBSCRIBE',
+	    { from => "<$watcher>", to => "<$list>", contact => $contact,
+	      auth => $auth{$watcher} },
+	    response_cb($cmd, sub {
+		my ($r, $ctx) = @_;
+		$sub->{cseq} = $ctx->{cseq};
+		dialog_from_response($sub, $r) if $r->code =~ m{^2};
+		my $require = join(',', $r->get_header('require'));
+		return "RESPONSE subscribe-list " . $r->code
+		    . " reason=" . underscore($r->msg)
+		    . " require=" . underscore($require);
+	    }),
+	    undef,
+	    uri => $list,
+	    event => 'presence',
+	    accept => 'multipart/related, application/rlmi+xml, application/pidf+xml',
+	    expires => $expires,
+	    $eventlist ? (supported => 'eventlist') : (),
+	);
+	$sub->{callid} = $ctx->callid;
+	$sub->{from} = $ctx->{from};
+	$sub->{local_tag} = $ctx->{local_tag};
+	$sub->{cseq} = $ctx->{cseq};
+	$sub->{last_notify_cseq} = undef;
+	$subs{"$watcher $list"} = $sub;
 	$sub_by_callid{ $sub->{callid} } = $sub;
 	return $ctx;
     });
@@ -606,7 +659,12 @@ sub on_notify {
     $state = defined $state ? $state =~ s{\s+}{}gr : '-';
     $state = '-' if $state eq '';
     my $body = scalar(($request->as_parts)[3]);
-    my ($extended, $basic, $note) = parse_pidf($request->get_header('content-type'), $body);
+    my $ctype = $request->get_header('content-type');
+    if (defined $ctype && $ctype =~ m{^\s*multipart/related}i) {
+	return emit("LISTNOTIFY $sub->{presentity} cseq=$cseq state=$state callid=$callid "
+	    . parse_list_notification($ctype, $body));
+    }
+    my ($extended, $basic, $note) = parse_pidf($ctype, $body);
     my ($dialogs, $version) = parse_dialog_info($request->get_header('content-type'), $body);
     emit("NOTIFY $sub->{presentity} cseq=$cseq state=$state"
 	. " extended=$extended basic=$basic note=$note callid=$callid"
@@ -699,6 +757,80 @@ sub routing_line {
 	. " reason=" . underscore($r->msg)
 	. " contacts=" . (@contacts ? join(',', @contacts) : '-')
 	. " warning=" . underscore(join(',', @warnings));
+}
+
+# A Content-Type parameter, unquoted ('' when absent).
+sub content_type_param {
+    my ($ctype, $name) = @_;
+    return $1 if $ctype =~ m{;\s*\Q$name\E\s*=\s*"([^"]*)"}i;
+    return $1 if $ctype =~ m{;\s*\Q$name\E\s*=\s*([^;\s]+)}i;
+    return '';
+}
+
+# RFC 4662 5 / RFC 2387: the parts of a multipart/related body (split at the
+# boundary as RFC 2046 5.1.1 defines it), the root named by start= read as
+# RLMI, each active instance's document found through its cid.
+sub parse_list_notification {
+    my ($ctype, $body) = @_;
+    my $errors = 0;
+    my $boundary = content_type_param($ctype, 'boundary');
+    my $start = content_type_param($ctype, 'start');
+    $start =~ s{^<|>$}{}g;
+    $errors++ if lc content_type_param($ctype, 'type') ne 'application/rlmi+xml';
+    my $delim = "--$boundary";
+    my @pieces = split m{(?:^|\r\n)\Q$delim\E}, $body, -1;
+    shift @pieces;    # the preamble
+    $errors++ if !@pieces || $pieces[-1] !~ m{^--};
+    pop @pieces if @pieces && $pieces[-1] =~ m{^--};
+    my %parts;
+    for my $piece (@pieces) {
+	$piece =~ s{^[ \t]*\r\n}{} or $errors++;
+	my ($head, $content) = split m{\r\n\r\n}, $piece, 2;
+	$content //= '';
+	my ($id, $type) = ('', '');
+	for my $line (split m{\r\n}, $head) {
+	    $id = $1 if $line =~ m{^Content-ID\s*:\s*(.*?)\s*$}i;
+	    $type = $1 if $line =~ m{^Content-Type\s*:\s*(.*?)\s*$}i;
+	}
+	$id =~ s{^<|>$}{}g;
+	if ($id eq '') { $errors++; next }
+	$parts{$id} = [ $type, $content ];
+    }
+    my $root = $parts{$start};
+    if (!$root || $root->[0] !~ m{^application/rlmi\+xml}i) {
+	return "version=- full=- errors=" . ($errors + 1) . " resources=-";
+    }
+    my $rlmi = $root->[1];
+    my ($list_tag) = $rlmi =~ m{(<list\b[^>]*>)};
+    $list_tag //= '';
+    my ($version) = $list_tag =~ m{\bversion="(\d+)"};
+    my ($full) = $list_tag =~ m{\bfullState="(\w+)"};
+    my @resources;
+    while ($rlmi =~ m{<resource\b([^>]*?)(/>|>(.*?)</resource>)}sg) {
+	my ($attrs, $inner) = ($1, $3 // '');
+	my ($uri) = $attrs =~ m{\buri="([^"]*)"};
+	my ($inst) = $inner =~ m{<instance\b([^>]*)/?>}s;
+	my ($st, $reason, $cid) = ('none', '-', undef);
+	if (defined $inst) {
+	    ($st) = $inst =~ m{\bstate="([^"]*)"};
+	    ($reason) = $inst =~ m{\breason="([^"]*)"};
+	    ($cid) = $inst =~ m{\bcid="([^"]*)"};
+	    $st //= 'none';
+	    $reason //= '-';
+	}
+	my ($extended, $basic) = ('-', '-');
+	if (defined $cid) {
+	    if (my $part = $parts{$cid}) {
+		$errors++ if $part->[0] !~ m{^application/pidf\+xml}i;
+		($extended, $basic) = parse_pidf($part->[0], $part->[1]);
+	    } else {
+		$errors++;
+	    }
+	}
+	push @resources, join('!', xml_unescape($uri // '-'), $st, $reason, $extended, $basic);
+    }
+    return "version=" . ($version // '-') . " full=" . ($full // '-')
+	. " errors=$errors resources=" . (@resources ? join(',', @resources) : '-');
 }
 
 sub xml_unescape {

@@ -34,19 +34,19 @@ public static class RlmiWriter
         rlmi.Append("<list xmlns=\"").Append(Namespace).Append("\" uri=\"").Append(Escape(listUri))
             .Append("\" version=\"").Append(v).Append("\" fullState=\"").Append(fullState ? "true" : "false").Append("\">\r\n");
         if (!string.IsNullOrEmpty(listName))
-            rlmi.Append("  <name>").Append(Escape(listName)).Append("</name>\r\n");
+            rlmi.Append("<name>").Append(Escape(listName)).Append("</name>\r\n");
         foreach (var r in resources)
         {
-            rlmi.Append("  <resource uri=\"").Append(Escape(r.Uri)).Append("\">\r\n");
+            // One line per resource, without indentation: a 600-member list's full state is most of a datagram.
+            rlmi.Append("<resource uri=\"").Append(Escape(r.Uri)).Append("\">");
             if (!string.IsNullOrEmpty(r.Name))
-                rlmi.Append("    <name>").Append(Escape(r.Name)).Append("</name>\r\n");
-            rlmi.Append("    <instance id=\"").Append(Escape(r.InstanceId)).Append("\" state=\"").Append(r.State).Append('"');
+                rlmi.Append("<name>").Append(Escape(r.Name)).Append("</name>");
+            rlmi.Append("<instance id=\"").Append(Escape(r.InstanceId)).Append("\" state=\"").Append(r.State).Append('"');
             if (r.Reason is { } reason)
                 rlmi.Append(" reason=\"").Append(Escape(reason)).Append('"');
             if (r.Document is { Length: > 0 })
                 rlmi.Append(" cid=\"").Append(Escape(PartId(r, v, host))).Append('"');
-            rlmi.Append("/>\r\n");
-            rlmi.Append("  </resource>\r\n");
+            rlmi.Append("/></resource>\r\n");
         }
         rlmi.Append("</list>\r\n");
 
@@ -62,6 +62,17 @@ public static class RlmiWriter
         string contentType = $"multipart/related;type=\"{RlmiContentType}\";start=\"<{rootId}>\";boundary={boundary}";
         return (contentType, body.ToArray());
     }
+
+    /// <summary>About what the multipart framing and the RLMI root cost besides the resources (for a NOTIFY's budget).</summary>
+    public const int Overhead = 600;
+
+    /// <summary>About what a document's part costs besides the document (its delimiter and headers, and its cid in the RLMI).</summary>
+    public const int PartOverhead = 200;
+
+    /// <summary>About what a resource without a document costs in the RLMI (for a NOTIFY's budget).</summary>
+    public static int SizeOf(RlmiResource r) =>
+        62 + Encoding.UTF8.GetByteCount(r.Uri) + r.InstanceId.Length + r.State.Length
+        + (r.Reason is null ? 0 : r.Reason.Length + 10) + (r.Name is null ? 0 : Encoding.UTF8.GetByteCount(r.Name) + 13);
 
     private static string PartId(RlmiResource r, string version, string host) => $"{r.InstanceId}.{version}@{host}";
 

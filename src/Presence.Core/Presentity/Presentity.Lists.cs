@@ -39,6 +39,8 @@ public sealed partial class Presentity
     private readonly HashSet<string> _listNeedsFull = new(StringComparer.Ordinal);
     private readonly HashSet<string> _listFetches = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changedMembers = new(StringComparer.OrdinalIgnoreCase);
+    // Per list subscription, the members whose documents did not fit its last NOTIFY (MaxListNotifyBytes): next time.
+    private readonly Dictionary<string, HashSet<string>> _listLeftovers = new(StringComparer.Ordinal);
     private readonly List<BackEndWork> _backEndWork = [];
 
     private sealed record MemberState(string State, string? Reason, byte[]? Document, long CSeq);
@@ -53,7 +55,7 @@ public sealed partial class Presentity
     public bool HasBackEndWork => _backEndWork.Count > 0;
 
     /// <summary>True when a list subscription has something to hear (full state owed, or members changed).</summary>
-    public bool HasListNotifies => _listNeedsFull.Count > 0 || _changedMembers.Count > 0;
+    public bool HasListNotifies => _listNeedsFull.Count > 0 || _changedMembers.Count > 0 || _listLeftovers.Count > 0;
 
     public IReadOnlyList<BackEndWork> TakeBackEndWork()
     {
@@ -296,16 +298,45 @@ public sealed partial class Presentity
             if (!_lists.TryGetValue(s.List!, out var list))
                 continue;
             bool full = _listNeedsFull.Contains(s.Id);
+            _listLeftovers.Remove(s.Id, out var leftovers);
             var resources = new List<RlmiResource>(full ? list.Entries.Count : 4);
             foreach (var entry in list.Entries)
             {
                 string key = BackEndSubscription.KeyOf(s.WatcherAor, entry.Uri);
-                if (!full && !_changedMembers.Contains(key))
-                    continue;
-                resources.Add(ResourceOf(key, entry));
+                if (full || _changedMembers.Contains(key) || leftovers?.Contains(key) == true)
+                    resources.Add(ResourceOf(key, entry));
             }
             if (!full && resources.Count == 0)
                 continue;
+            // The NOTIFY stays within MaxListNotifyBytes (a UDP datagram). Full state names every resource, and the documents
+            // past the budget follow in the next NOTIFYs; partial state leaves a resource whose document does not fit for
+            // the next one altogether (at least one document always goes, so that a long backlog drains).
+            int bytes = RlmiWriter.Overhead + (full ? resources.Sum(RlmiWriter.SizeOf) : 0);
+            int carried = 0;
+            var deferred = new List<int>();
+            for (int i = 0; i < resources.Count; i++)
+            {
+                int cost = (full ? 0 : RlmiWriter.SizeOf(resources[i])) + (resources[i].Document is { } d ? d.Length + RlmiWriter.PartOverhead : 0);
+                if (resources[i].Document is not null && (full || carried > 0) && bytes + cost > _options.MaxListNotifyBytes)
+                {
+                    deferred.Add(i);
+                    continue;
+                }
+                bytes += cost;
+                if (resources[i].Document is not null)
+                    carried++;
+            }
+            if (deferred.Count > 0)
+            {
+                var later = _listLeftovers[s.Id] = new(StringComparer.OrdinalIgnoreCase);
+                foreach (int i in deferred)
+                {
+                    later.Add(BackEndSubscription.KeyOf(s.WatcherAor, resources[i].Uri));
+                    resources[i] = resources[i] with { Document = null };
+                }
+                if (!full)
+                    resources = [.. resources.Where(r => !later.Contains(BackEndSubscription.KeyOf(s.WatcherAor, r.Uri)))];
+            }
             // The version is the NOTIFY's CSeq less one: 0 first, one more per NOTIFY, above anything sent before a restart.
             long version = (_nextCSeq.TryGetValue(s.Id, out long n) ? n : 1) - 1;
             string uri = list.Uri ?? ResourceList.UriOf(Aor, list.Name);
@@ -314,6 +345,7 @@ public sealed partial class Presentity
             {
                 Notify(s, "terminated;reason=timeout", body, terminal: true, stored: false, contentType, uri);
                 _listSubscriptions.Remove(s.Id);
+                _listLeftovers.Remove(s.Id);
                 _nextCSeq.Remove(s.Id);
                 DropContainedList(s);
                 continue;
@@ -334,8 +366,9 @@ public sealed partial class Presentity
         return new RlmiResource(entry.Uri, entry.DisplayName, instance, state.State, state.Reason, state.State == "active" ? state.Document : null);
     }
 
-    // Stable per back-end subscription (a new one after a refusal or an ending has a new id, as RFC 4662 §5.2 wants).
-    private static string InstanceIdOf(BackEndSubscription be) => be.CallId.Length > 10 ? be.CallId[..10] : be.CallId;
+    // Stable per back-end subscription (a new one after a refusal or an ending has a new id, as RFC 4662 §5.2 wants):
+    // 8 characters of its random Call-ID after the "rls-".
+    private static string InstanceIdOf(BackEndSubscription be) => be.CallId.Length >= 12 ? be.CallId[4..12] : be.CallId;
 
     private bool MaySubscribe(ResourceList list, string watcherAor) =>
         string.Equals(watcherAor, Aor, StringComparison.OrdinalIgnoreCase)
@@ -434,6 +467,7 @@ public sealed partial class Presentity
     {
         _listSubscriptions.Remove(subscription.Id);
         _listNeedsFull.Remove(subscription.Id);
+        _listLeftovers.Remove(subscription.Id);
         if (!_listFetches.Remove(subscription.Id))
             Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);
         string? uri = _lists.TryGetValue(subscription.List!, out var list) ? list.Uri ?? ResourceList.UriOf(Aor, list.Name)

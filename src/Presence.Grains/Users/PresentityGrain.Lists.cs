@@ -162,6 +162,9 @@ public sealed partial class PresentityGrain
         if (_inFlight is { Count: > 0 } && now - _inFlightSince >= FirstStateWait)
             _inFlight.Clear();
         bool waiting = _inFlight is { Count: > 0 };
+        // Set before the turn: what members say while it runs waits for the throttle, not for this turn's end.
+        if (!waiting)
+            _lastListFlush = now;
         await RunAsync((p, at) =>
         {
             if (answers is not null)
@@ -178,8 +181,6 @@ public sealed partial class PresentityGrain
                 p.FlushLists(at);
             return null;
         }, "lists");
-        if (!waiting)
-            _lastListFlush = now;
     }
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;

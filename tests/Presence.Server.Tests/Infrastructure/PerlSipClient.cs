@@ -13,6 +13,7 @@ public sealed class PerlSipClient : IAsyncDisposable
     private readonly Process _process;
     private readonly Channel<string> _responses = Channel.CreateUnbounded<string>();
     private readonly Channel<Notification> _notifies = Channel.CreateUnbounded<Notification>();
+    private readonly Channel<ListNotification> _listNotifies = Channel.CreateUnbounded<ListNotification>();
     private readonly StringBuilder _log = new();
     private readonly TaskCompletionSource<string> _ready = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -77,6 +78,20 @@ public sealed class PerlSipClient : IAsyncDisposable
         }
     }
 
+    /// <summary>The next resource list NOTIFY, as the Perl client took it apart.</summary>
+    public async Task<ListNotification> NextListNotifyAsync(TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(10));
+        try
+        {
+            return await _listNotifies.Reader.ReadAsync(cts.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new TimeoutException("No list NOTIFY arrived. Client log:\n" + Log);
+        }
+    }
+
     public async Task<bool> NoNotifyWithinAsync(TimeSpan wait)
     {
         await Task.Delay(wait);
@@ -97,6 +112,8 @@ public sealed class PerlSipClient : IAsyncDisposable
             _responses.Writer.TryWrite(line);
         else if (line.StartsWith("NOTIFY ", StringComparison.Ordinal))
             _notifies.Writer.TryWrite(Notification.Parse(line));
+        else if (line.StartsWith("LISTNOTIFY ", StringComparison.Ordinal))
+            _listNotifies.Writer.TryWrite(ListNotification.Parse(line));
     }
 
     public async ValueTask DisposeAsync()
@@ -154,4 +171,29 @@ public sealed class PerlSipClient : IAsyncDisposable
             };
         }
     }
+
+    /// <summary>"LISTNOTIFY sip:alice+buddies@example.com cseq=2 state=active;expires=597 callid=... version=1 full=false errors=0
+    /// resources=sip:bob@example.com!active!-!available!open,..."</summary>
+    public sealed record ListNotification(string List, long CSeq, string State, long Version, bool Full, int Errors, IReadOnlyList<ListResource> Resources)
+    {
+        public ListResource this[string uri] => Resources.Single(r => r.Uri == uri);
+
+        public static ListNotification Parse(string line)
+        {
+            var fields = line.Split(' ').Skip(2).Select(w => w.Split('=', 2)).Where(p => p.Length == 2).ToDictionary(p => p[0], p => p[1]);
+            var resources = fields["resources"] == "-" ? [] : fields["resources"].Split(',').Select(r =>
+            {
+                string[] f = r.Split('!');
+                return new ListResource(f[0], f[1], f[2] == "-" ? null : f[2], f[3], f[4]);
+            }).ToList();
+            return new ListNotification(
+                line.Split(' ')[1], long.Parse(fields["cseq"], System.Globalization.CultureInfo.InvariantCulture), fields["state"],
+                long.Parse(fields["version"], System.Globalization.CultureInfo.InvariantCulture), fields["full"] == "true",
+                int.Parse(fields["errors"], System.Globalization.CultureInfo.InvariantCulture), resources);
+        }
+    }
+
+    /// <summary>One resource of a list NOTIFY: its instance's state (and reason), and its document's extended status and basic
+    /// ("-" when the NOTIFY carried no document for it).</summary>
+    public sealed record ListResource(string Uri, string State, string? Reason, string Extended, string Basic);
 }
