@@ -60,6 +60,24 @@ public sealed class ApiClient : IDisposable
         }, ct);
     }
 
+    /// <summary>A call whose body (or answer) is not JSON: RFC 4826 resource lists.</summary>
+    public async Task<ApiResponse> SendTextAsync(HttpMethod method, string path, string? body, string? contentType, string? accept, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(method, path);
+        if (body is not null)
+            request.Content = new StringContent(body, Encoding.UTF8, contentType ?? "text/plain");
+        if (accept is not null)
+            request.Headers.Accept.ParseAdd(accept);
+        return await GuardAsync(RequestTimeout, async token =>
+        {
+            using var response = await _http.SendAsync(request, token);
+            string text = await response.Content.ReadAsStringAsync(token);
+            if (!response.IsSuccessStatusCode)
+                throw CliFailure.FromResponse(response.StatusCode, response.ReasonPhrase, text, _hasToken);
+            return new ApiResponse(text);
+        }, ct);
+    }
+
     /// <summary>Opens a text/event-stream; the response is the caller's to dispose.</summary>
     public Task<HttpResponseMessage> OpenStreamAsync(string path, CancellationToken ct) =>
         GuardAsync(Timeout.InfiniteTimeSpan, async token =>

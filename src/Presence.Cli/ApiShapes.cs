@@ -45,6 +45,11 @@ public sealed record WatcherView(string Watcher, string State, string Decision, 
 
 public sealed record RuleView(string Watcher, string Action);
 
+public sealed record ListEntryView(string Uri, string? DisplayName);
+
+public sealed record ListView(
+    string Name, string Uri, string? DisplayName, IReadOnlyList<ListEntryView>? Entries, IReadOnlyList<string>? Subscribers, int Subscriptions);
+
 public sealed record ClusterView(
     bool Clustered,
     string? Self,

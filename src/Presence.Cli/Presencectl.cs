@@ -30,6 +30,7 @@ public sealed class Presencectl
         Root.Subcommands.Add(HistoryCommand.Create(this));
         Root.Subcommands.Add(WatcherCommands.Watchers(this));
         Root.Subcommands.Add(WatcherCommands.Rules(this));
+        Root.Subcommands.Add(ListCommands.Create(this));
         Root.Subcommands.Add(ClusterCommands.Create(this));
     }
 
