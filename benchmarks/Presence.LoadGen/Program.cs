@@ -2,6 +2,18 @@ using Presence.LoadGen;
 using Presence.LoadGen.Cli;
 using Presence.LoadGen.Report;
 
+// "lists": buddy lists with one subscription against a subscription per buddy (issue 15), its own small runner.
+if (args.Length > 0 && args[0] == "lists")
+{
+    using var stop = new CancellationTokenSource();
+    Console.CancelKeyPress += (_, e) =>
+    {
+        e.Cancel = true;
+        stop.Cancel();
+    };
+    return await Presence.LoadGen.Lists.ListBench.MainAsync(args[1..], stop.Token);
+}
+
 var parsed = CommandLine.Parse(args);
 if (parsed.Help)
 {
