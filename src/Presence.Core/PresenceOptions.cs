@@ -50,6 +50,13 @@ public sealed record PresenceOptions
     public TimeSpan ListNotifyThrottle { get; init; } = TimeSpan.FromMilliseconds(250);
 
     /// <summary>
+    /// How many list NOTIFYs may leave back to back before the throttle holds the next one (default 3): a token bucket
+    /// refilled one per <see cref="ListNotifyThrottle"/>, so the odd change of a quiet list is never held, and a storm
+    /// still leaves in one NOTIFY per throttle interval.
+    /// </summary>
+    public int ListNotifyBurst { get; init; } = 3;
+
+    /// <summary>
     /// How list NOTIFYs are written for liblinphone older than 5.4 (Linphone apps, linphonec), which take them only with
     /// "Event: Presence" and Content-IDs without angle brackets, as Flexisip's legacy mode sends: <c>Auto</c> (default)
     /// for subscribers whose User-Agent says such a version, <c>Always</c>, or <c>Never</c> (RFC 4662 to the letter).

@@ -37,6 +37,8 @@ public sealed partial class Presentity
     // What each back-end last said (memory only: after a load, the back-ends are refreshed and say it again).
     private readonly Dictionary<string, MemberState> _memberStates = new(StringComparer.OrdinalIgnoreCase);
     private readonly HashSet<string> _listNeedsFull = new(StringComparer.Ordinal);
+    // List subscriptions owed a NOTIFY even if nothing changed (a refresh's, RFC 6665 §4.2.1.2).
+    private readonly HashSet<string> _listOwedNotify = new(StringComparer.Ordinal);
     private readonly HashSet<string> _listFetches = new(StringComparer.Ordinal);
     private readonly HashSet<string> _changedMembers = new(StringComparer.OrdinalIgnoreCase);
     // Per list subscription, the members whose documents did not fit its last NOTIFY (MaxListNotifyBytes): next time.
@@ -55,7 +57,7 @@ public sealed partial class Presentity
     public bool HasBackEndWork => _backEndWork.Count > 0;
 
     /// <summary>True when a list subscription has something to hear (full state owed, or members changed).</summary>
-    public bool HasListNotifies => _listNeedsFull.Count > 0 || _changedMembers.Count > 0 || _listLeftovers.Count > 0;
+    public bool HasListNotifies => _listNeedsFull.Count > 0 || _changedMembers.Count > 0 || _listLeftovers.Count > 0 || _listOwedNotify.Count > 0;
 
     public IReadOnlyList<BackEndWork> TakeBackEndWork()
     {
@@ -194,11 +196,15 @@ public sealed partial class Presentity
             ReleaseBackEnds();
             return new PresenceOutcome(200) { NotifierTag = existing.NotifierTag, Expires = 0 };
         }
+        bool changedList = false;
         if (contained is not null && list.IsContained)
         {
-            list = list with { Entries = contained.Entries.DistinctBy(e => e.Uri, StringComparer.OrdinalIgnoreCase).ToList() };
+            var entries = contained.Entries.DistinctBy(e => e.Uri, StringComparer.OrdinalIgnoreCase).ToList();
+            changedList = !entries.SequenceEqual(list.Entries);
+            list = list with { Entries = entries };
             _lists[list.Name] = list;
-            Changes.Upsert(PresentityItems.ListKind, list.Name, PresentityItems.Serialize(list));
+            if (changedList)
+                Changes.Upsert(PresentityItems.ListKind, list.Name, PresentityItems.Serialize(list));
         }
         var refreshed = existing with
         {
@@ -207,9 +213,19 @@ public sealed partial class Presentity
         };
         _listSubscriptions[refreshed.Id] = refreshed;
         Changes.Upsert(PresentityItems.SubscriptionKind, refreshed.Id, PresentityItems.Serialize(refreshed));
-        // RFC 6665 §4.2.1.2: a refresh is answered with a NOTIFY; it carries the full state (RFC 4662 §5.2 allows it
-        // at any time), and members that refused the subscriber before are asked again.
-        _listNeedsFull.Add(refreshed.Id);
+        // RFC 6665 §4.2.1.2: a refresh is answered with a NOTIFY. It carries partial state, only what changed (often
+        // nothing: an RLMI naming no resource, RFC 4662 §5.2), so that refreshing a list costs a small NOTIFY rather than
+        // all its members' documents; a list the refresh changed gets the full state. Members that refused the
+        // subscriber before are asked again, and their answer is a change like any other.
+        if (changedList)
+        {
+            _listNeedsFull.Add(refreshed.Id);
+            ReleaseBackEnds();
+        }
+        else
+        {
+            _listOwedNotify.Add(refreshed.Id);
+        }
         EnsureBackEnds(refreshed, list, now);
         return new PresenceOutcome(200) { NotifierTag = refreshed.NotifierTag, Expires = expires };
     }
@@ -306,7 +322,7 @@ public sealed partial class Presentity
                 if (full || _changedMembers.Contains(key) || leftovers?.Contains(key) == true)
                     resources.Add(ResourceOf(key, entry));
             }
-            if (!full && resources.Count == 0)
+            if (!full && resources.Count == 0 && !_listOwedNotify.Contains(s.Id))
                 continue;
             // The NOTIFY stays within MaxListNotifyBytes (a UDP datagram). Full state names every resource, and the documents
             // past the budget follow in the next NOTIFYs; partial state leaves a resource whose document does not fit for
@@ -353,6 +369,7 @@ public sealed partial class Presentity
             Notify(s, $"active;expires={s.SecondsLeft(now)}", body, terminal: false, contentType: contentType, notifierUri: uri);
         }
         _listNeedsFull.Clear();
+        _listOwedNotify.Clear();
         _changedMembers.Clear();
         ReleaseBackEnds();
     }
@@ -467,6 +484,7 @@ public sealed partial class Presentity
     {
         _listSubscriptions.Remove(subscription.Id);
         _listNeedsFull.Remove(subscription.Id);
+        _listOwedNotify.Remove(subscription.Id);
         _listLeftovers.Remove(subscription.Id);
         if (!_listFetches.Remove(subscription.Id))
             Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);

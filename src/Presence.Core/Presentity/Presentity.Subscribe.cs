@@ -94,6 +94,7 @@ public sealed partial class Presentity
         {
             _listSubscriptions.Remove(subscriptionId);
             _listNeedsFull.Remove(subscriptionId);
+            _listOwedNotify.Remove(subscriptionId);
             _listLeftovers.Remove(subscriptionId);
             _nextCSeq.Remove(subscriptionId);
             Changes.Delete(PresentityItems.SubscriptionKind, subscriptionId);

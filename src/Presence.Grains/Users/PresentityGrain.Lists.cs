@@ -9,8 +9,9 @@ namespace Presence.Grains.Users;
 /// (<see cref="IPresentityGrain.SubscribeFor"/>), and the members' answers and NOTIFYs come back on interleaving
 /// calls that only keep them (<see cref="BackEndAnswered"/>, <see cref="MemberNotified"/>): no grain ever waits for
 /// another's turn, so users whose lists name each other cannot deadlock. A list turn (on a one-shot timer) takes
-/// what was kept into the presentity and sends the list NOTIFYs: at once after a quiet spell, else no sooner than
-/// <see cref="Core.PresenceOptions.ListNotifyThrottle"/> after the last, and the first NOTIFY of a new subscription
+/// what was kept into the presentity and sends the list NOTIFYs: at once while the throttle's bucket has a token
+/// (<see cref="Core.PresenceOptions.ListNotifyBurst"/>, one more each <see cref="Core.PresenceOptions.ListNotifyThrottle"/>),
+/// else when it has one again, and the first NOTIFY of a new subscription
 /// waits (at most <see cref="FirstStateWait"/>) until the members it asked have answered.
 /// </summary>
 public sealed partial class PresentityGrain
@@ -22,7 +23,9 @@ public sealed partial class PresentityGrain
     private List<(string CallId, int StatusCode, string? NotifierTag, int? Expires)>? _backEndAnswers;
     private HashSet<string>? _inFlight;
     private DateTimeOffset _inFlightSince;
-    private DateTimeOffset _lastListFlush = DateTimeOffset.MinValue;
+    // The throttle's token bucket (Presence:Rules:ListNotifyBurst, refilled one per ListNotifyThrottle).
+    private double _listTokens = double.NaN;
+    private DateTimeOffset _listTokensAt;
     private IGrainTimer? _listTimer;
     private DateTimeOffset? _listTimerFor;
 
@@ -135,7 +138,8 @@ public sealed partial class PresentityGrain
     private void ArmListTimer()
     {
         DateTimeOffset now = services.Time.GetUtcNow();
-        DateTimeOffset at = Later(now, _lastListFlush + services.Options.ListNotifyThrottle);
+        double tokens = Refill(now);
+        DateTimeOffset at = tokens >= 1 ? now : now + services.Options.ListNotifyThrottle * (1 - tokens);
         // The first state of a subscription waits for the members asked (the answer follows each member's NOTIFY).
         if (_inFlight is { Count: > 0 })
             at = Later(at, _inFlightSince + FirstStateWait);
@@ -162,9 +166,9 @@ public sealed partial class PresentityGrain
         if (_inFlight is { Count: > 0 } && now - _inFlightSince >= FirstStateWait)
             _inFlight.Clear();
         bool waiting = _inFlight is { Count: > 0 };
-        // Set before the turn: what members say while it runs waits for the throttle, not for this turn's end.
+        // Taken before the turn: what members say while it runs waits for the throttle, not for this turn's end.
         if (!waiting)
-            _lastListFlush = now;
+            _listTokens = Refill(now) - 1;
         await RunAsync((p, at) =>
         {
             if (answers is not null)
@@ -184,4 +188,18 @@ public sealed partial class PresentityGrain
     }
 
     private static DateTimeOffset Later(DateTimeOffset a, DateTimeOffset b) => a > b ? a : b;
+
+    private double Refill(DateTimeOffset now)
+    {
+        var options = services.Options;
+        int burst = Math.Max(1, options.ListNotifyBurst);
+        if (double.IsNaN(_listTokens))
+            _listTokens = burst;
+        else if (options.ListNotifyThrottle > TimeSpan.Zero)
+            _listTokens = Math.Min(burst, _listTokens + (now - _listTokensAt) / options.ListNotifyThrottle);
+        else
+            _listTokens = burst;
+        _listTokensAt = now;
+        return _listTokens;
+    }
 }

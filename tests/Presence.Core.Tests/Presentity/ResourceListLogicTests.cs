@@ -103,6 +103,28 @@ public sealed partial class ResourceListLogicTests
     }
 
     [Fact]
+    public void A_refresh_is_answered_with_a_notify_of_what_changed_often_nothing()
+    {
+        var (user, work, tag) = Subscribed(null, "sip:bob@example.com", "sip:carol@example.com");
+        foreach (var w in work)
+        {
+            user.BackEndAnswered(w.BackEnd.CallId, 200, "n", 3600, Start);
+            user.MemberNotified(w.BackEnd.CallId, 1, "active;expires=3600", Encoding.UTF8.GetBytes(Pidf(w.BackEnd.Member, "available")), Start);
+        }
+        user.FlushLists(Start);
+        user.TakeChanges();
+
+        Assert.Equal(200, user.ListSubscribe(Request(notifierTag: tag), "buddies", true, Start.AddMinutes(5)).StatusCode);
+        Assert.Empty(user.TakeBackEndWork());
+        user.FlushLists(Start.AddMinutes(5));
+        var notify = Assert.Single(user.TakeChanges().Notifies);
+        var refreshed = Parse(notify);
+        Assert.Equal((1L, false), (refreshed.Version, refreshed.Full));
+        Assert.Empty(refreshed.Resources);
+        Assert.Equal("active;expires=600", notify.SubscriptionState);
+    }
+
+    [Fact]
     public void A_long_lists_documents_beyond_the_budget_follow_in_partial_notifies()
     {
         string[] members = [.. Enumerable.Range(1, 20).Select(i => $"sip:m{i}@example.com")];
