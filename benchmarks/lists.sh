@@ -37,6 +37,8 @@ command -v curl >/dev/null || { echo "curl is missing: run benchmarks/install-be
 SERVER_PID=""
 # shellcheck source=lib/process.sh
 . "$ROOT/benchmarks/lib/process.sh"
+# shellcheck source=lib/server.sh
+. "$ROOT/benchmarks/lib/server.sh"
 cleanup() {
   stop_process "$SERVER_PID" 10
   if [ "${KEEP:-0}" = 1 ]; then echo "Work directory kept: $WORK"; else rm -rf "$WORK"; fi
@@ -48,26 +50,9 @@ echo "Building the server and LoadGen (Release)..."
 dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
 dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
 
-start_server() {
-  local dir="$1"
-  mkdir -p "$dir"
-  (cd "$dir" && exec dotnet "$SERVER_DLL" --Sip:ListenAddress=127.0.0.1 "--Sip:UdpPort=$SIP_PORT" "--Sip:TcpPort=$SIP_PORT" \
-    --Sip:TlsPort=0 "--Http:Urls=http://127.0.0.1:$HTTP_PORT" "--Http:Token=$TOKEN" --Auth:Enabled=false \
-    --Sip:RateLimit:Enabled=false "--Presence:DatabasePath=$dir/p.db" --Logging:LogLevel:Default=Warning \
-    >"$dir/server.log" 2>&1 </dev/null) &
-  SERVER_PID=$!
-  for _ in $(seq 1 240); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server exited; its log:" >&2; tail -20 "$dir/server.log" >&2; return 1; }
-    curl -fsS "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1 && return 0
-    sleep 0.25
-  done
-  echo "the server did not serve within 60 s" >&2
-  return 1
-}
-
 for mode in $MODES; do
   echo "== $mode: $USERS users x $LIST_SIZE buddies, $RATE PUBLISH/s for $DURATION s"
-  start_server "$WORK/$mode"
+  start_server "$WORK/$mode" "--Http:Token=$TOKEN"
   rc=0
   timeout 1800 dotnet "$LOADGEN_DLL" lists --mode "$mode" --server "127.0.0.1:$SIP_PORT" --api "http://127.0.0.1:$HTTP_PORT" \
     --token "$TOKEN" --users "$USERS" --list-size "$LIST_SIZE" --rate "$RATE" --duration "$DURATION" --expires "$EXPIRES" \

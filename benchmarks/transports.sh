@@ -42,6 +42,8 @@ SERVER_PID=""
 . "$ROOT/benchmarks/lib/process.sh"
 # shellcheck source=lib/results.sh
 . "$ROOT/benchmarks/lib/results.sh"
+# shellcheck source=lib/server.sh
+. "$ROOT/benchmarks/lib/server.sh"
 cleanup() {
   stop_process "$SERVER_PID" 10
   if [ "${KEEP:-0}" = 1 ]; then echo "Work directory kept: $WORK"; else rm -rf "$WORK"; fi
@@ -53,22 +55,6 @@ echo "Building the server and LoadGen (Release)..."
 dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
 dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
 
-start_server() {
-  local dir="$1"
-  mkdir -p "$dir"
-  (cd "$dir" && exec dotnet "$SERVER_DLL" --Sip:ListenAddress=127.0.0.1 "--Sip:UdpPort=$SIP_PORT" "--Sip:TcpPort=$SIP_PORT" \
-    --Sip:TlsPort=0 "--Sip:WebSocket:Port=$WS_PORT" "--Http:Urls=http://127.0.0.1:$HTTP_PORT" --Auth:Enabled=false \
-    --Sip:RateLimit:Enabled=false "--Presence:DatabasePath=$dir/p.db" --Logging:LogLevel:Default=Warning \
-    >"$dir/server.log" 2>&1 </dev/null) &
-  SERVER_PID=$!
-  for _ in $(seq 1 240); do
-    kill -0 "$SERVER_PID" 2>/dev/null || { echo "the server exited; its log:" >&2; tail -20 "$dir/server.log" >&2; return 1; }
-    curl -fsS "http://127.0.0.1:$HTTP_PORT/health" >/dev/null 2>&1 && ss -Hltn "sport = :$WS_PORT" | grep -q . && return 0
-    sleep 0.25
-  done
-  echo "the server did not serve within 60 s" >&2
-  return 1
-}
 
 # LoadGen's arguments for a transport: where to send, and how the watchers share sockets.
 transport_args() {
@@ -105,7 +91,7 @@ for round in $(seq 1 "$ROUNDS"); do
   for i in $(seq 0 $((n - 1))); do
     transport="${transport_list[$(((i + round - 1) % n))]}"
     dir="$WORK/r$round/$transport"
-    start_server "$dir"
+    READY_TCP_PORT="$WS_PORT" start_server "$dir" "--Sip:WebSocket:Port=$WS_PORT"
     run_load "" "$transport" warmup "$dir" "w$round$transport" --concurrency "$CONCURRENCY" --duration "${WARMUP}s"
     run_load "$round" "$transport" saturate "$dir" "s$round$transport" --concurrency "$CONCURRENCY" --duration "$DURATION"
     run_load "$round" "$transport" fanout "$dir" "f$round$transport" --rate "$RATE" --duration "$DURATION"

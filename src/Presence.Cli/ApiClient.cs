@@ -45,22 +45,10 @@ public sealed class ApiClient : IDisposable
 
     public Task<ApiResponse> GetAsync(string path, CancellationToken ct) => SendAsync(HttpMethod.Get, path, null, ct);
 
-    public async Task<ApiResponse> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct)
-    {
-        using var request = new HttpRequestMessage(method, path);
-        if (body is not null)
-            request.Content = new StringContent(JsonSerializer.Serialize(body, JsonSerializerOptions.Web), Encoding.UTF8, "application/json");
-        return await GuardAsync(RequestTimeout, async token =>
-        {
-            using var response = await _http.SendAsync(request, token);
-            string text = await response.Content.ReadAsStringAsync(token);
-            if (!response.IsSuccessStatusCode)
-                throw CliFailure.FromResponse(response.StatusCode, response.ReasonPhrase, text, _hasToken);
-            return new ApiResponse(text);
-        }, ct);
-    }
+    public Task<ApiResponse> SendAsync(HttpMethod method, string path, object? body, CancellationToken ct) =>
+        SendTextAsync(method, path, body is null ? null : JsonSerializer.Serialize(body, JsonSerializerOptions.Web), "application/json", null, ct);
 
-    /// <summary>A call whose body (or answer) is not JSON: RFC 4826 resource lists.</summary>
+    /// <summary>One call with a text body of its type (JSON, or RFC 4826 XML for lists) and, when given, an Accept.</summary>
     public async Task<ApiResponse> SendTextAsync(HttpMethod method, string path, string? body, string? contentType, string? accept, CancellationToken ct)
     {
         using var request = new HttpRequestMessage(method, path);

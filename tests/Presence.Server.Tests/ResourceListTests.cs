@@ -184,6 +184,35 @@ public sealed class ResourceListTests
     }
 
     [Fact]
+    public async Task A_busy_lamp_list_carries_each_members_dialog_state_and_each_members_rules_decide()
+    {
+        await using var server = await ServerProcess.StartAsync(auth: false);
+        using var api = server.CreateApiClient();
+        await SetRuleAsync(api, "carol@example.com", "alice@example.com", "block");
+        await PutListAsync(api, "alice@example.com", "buddies", ["bob@example.com", "carol@example.com"]);
+        await using var alice = new TestUserAgent(server.Port, "alice");
+        await using var bob = new TestUserAgent(server.Port, "bob");
+
+        var ok = await alice.SubscribeListAsync(ListUri, @event: "dialog");
+        Assert.Equal((200, "eventlist"), (ok.StatusCode, ok.GetFirst(HeaderId.Require)));
+        var first = await alice.NextNotifyAsync();
+        Assert.Equal("dialog", first.GetFirst(HeaderId.Event));
+        var full = ListNotification.Parse(first);
+        Assert.True(full.FullState);
+        // Bob is in no call (a dialog-info document without dialogs); Carol refuses Alice as she would a direct SUBSCRIBE.
+        Assert.Equal(("active", ""), (full["sip:bob@example.com"].State, full["sip:bob@example.com"].DialogStates));
+        Assert.Equal(("terminated", "rejected"), (full["sip:carol@example.com"].State, full["sip:carol@example.com"].Reason));
+
+        Assert.Equal(200, (await bob.PublishAsync("application/dialog-info+xml",
+            "<?xml version=\"1.0\"?><dialog-info xmlns=\"urn:ietf:params:xml:ns:dialog-info\" version=\"0\" state=\"full\" entity=\"sip:bob@example.com\">"
+            + "<dialog id=\"d1\" call-id=\"c1@192.0.2.7\" direction=\"recipient\"><state>early</state></dialog></dialog-info>", @event: "dialog")).StatusCode);
+        var ringing = ListNotification.Parse(await alice.NextNotifyAsync());
+        Assert.False(ringing.FullState);
+        var onlyBob = Assert.Single(ringing.Resources);
+        Assert.Equal(("sip:bob@example.com", "early"), (onlyBob.Uri, onlyBob.DialogStates));
+    }
+
+    [Fact]
     public async Task Lists_are_written_and_read_as_rfc_4826_xml_and_bad_lists_are_refused()
     {
         await using var server = await ServerProcess.StartAsync(auth: false);

@@ -7,7 +7,8 @@ namespace Presence.Core.Documents;
 /// One resource of a list notification: its URI and name, the one instance (our back-end subscription to it) with
 /// its state (active, pending or terminated, RFC 4662 §5.2) and, when active, the PIDF document that instance carries.
 /// </summary>
-public sealed record RlmiResource(string Uri, string? Name, string InstanceId, string State, string? Reason, byte[]? Document);
+public sealed record RlmiResource(
+    string Uri, string? Name, string InstanceId, string State, string? Reason, byte[]? Document, string DocumentType = PidfWriter.ContentType);
 
 /// <summary>
 /// Writes a resource list notification (RFC 4662 §5): a <c>multipart/related</c> body (RFC 2387) whose root part is
@@ -55,7 +56,7 @@ public static class RlmiWriter
         foreach (var r in resources)
         {
             if (r.Document is { Length: > 0 } document)
-                WritePart(body, boundary, PartId(r, v, host), PidfWriter.ContentType + ";charset=\"UTF-8\"", document, bracketContentIds);
+                WritePart(body, boundary, PartId(r, v, host), r.DocumentType + ";charset=\"UTF-8\"", document, bracketContentIds);
         }
         Ascii(body, "--" + boundary + "--\r\n");
         // The boundary is a token, written without quotes: belle-sip (liblinphone) takes quotes for part of it.

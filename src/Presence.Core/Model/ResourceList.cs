@@ -71,7 +71,7 @@ public sealed record ResourceList(string Name, string? DisplayName, IReadOnlyLis
 }
 
 /// <summary>
-/// What this user's grain, as a resource list server, holds for one (subscriber, member) pair: its own
+/// What this user's grain, as a resource list server, holds for one (subscriber, member, package): its own
 /// subscription to the member's grain (the "back-end" subscription of RFC 4662 §4.5), shared by every front-end
 /// subscription of that subscriber to a list that names the member, and decided by the member's rules for the
 /// subscriber exactly as the subscriber's direct SUBSCRIBE would be. <see cref="NotifierTag"/> is null until the
@@ -84,10 +84,12 @@ public sealed record BackEndSubscription(
     string WatcherTag,
     string? NotifierTag,
     DateTimeOffset ExpiresAt,
-    bool Rejected = false)
+    bool Rejected = false,
+    string Package = Subscription.PresencePackage)
 {
-    /// <summary>The stored key: one per subscriber and member.</summary>
-    public string Key => KeyOf(Subscriber, Member);
+    /// <summary>The stored key: one per subscriber, member and event package (presence, or dialog for busy-lamp lists).</summary>
+    public string Key => KeyOf(Subscriber, Member, Package);
 
-    public static string KeyOf(string subscriber, string member) => subscriber + " " + member;
+    public static string KeyOf(string subscriber, string member, string package) =>
+        package == Subscription.PresencePackage ? subscriber + " " + member : subscriber + " " + member + " " + package;
 }

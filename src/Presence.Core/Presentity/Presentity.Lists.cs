@@ -142,10 +142,11 @@ public sealed partial class Presentity
             return new PresenceOutcome(403, $"At most {_options.MaxListEntries} entries per list");
         if (!supportsEventList)
             return new PresenceOutcome(421, "Extension Required");
-        if (request.Package != Subscription.PresencePackage)
+        // Presence lists, and busy-lamp lists (RFC 4235 dialog state of each member, RFC 4662 §5 carries any package).
+        if (request.Package is not (Subscription.PresencePackage or Subscription.DialogPackage))
             return new PresenceOutcome(489, "Bad Event");
         if (!request.AcceptsDocument)
-            return new PresenceOutcome(406) { Accept = ["multipart/related", RlmiWriter.RlmiContentType, PidfWriter.ContentType] };
+            return new PresenceOutcome(406) { Accept = ["multipart/related", RlmiWriter.RlmiContentType, ContentTypeOf(request.Package)] };
         if (!MaySubscribe(list, request.WatcherAor))
             return new PresenceOutcome(403, "Only The Owner May Subscribe To This List");
         int expires = request.Expires ?? _options.DefaultSubscribeExpires;
@@ -172,7 +173,7 @@ public sealed partial class Presentity
             var subscription = new Subscription(
                 tag, request.CallId, request.WatcherTag, tag, request.WatcherAor, request.WatcherUri, request.RemoteTarget,
                 request.RouteSet, request.EventId, now.AddSeconds(expires), SubscriptionState.Active,
-                request.Flow, CSeqReserved: CSeqBlock, WatcherAction.Allow, Subscription.PresencePackage, request.WatcherGroups,
+                request.Flow, CSeqReserved: CSeqBlock, WatcherAction.Allow, request.Package, request.WatcherGroups,
                 request.Edge, list.Name,
                 _options.LegacyLinphoneLists switch { LegacyListClients.Always => true, LegacyListClients.Never => false, _ => request.LegacyClient });
             _listSubscriptions[tag] = subscription;
@@ -252,8 +253,8 @@ public sealed partial class Presentity
         else if (statusCode == 481)
         {
             RemoveBackEnd(be);
-            if (NeededBy(be.Subscriber, be.Member) is { } groups)
-                AddBackEnd(be.Subscriber, be.Member, groups, now);
+            if (NeededBy(be.Subscriber, be.Member, be.Package) is { } groups)
+                AddBackEnd(be.Subscriber, be.Member, be.Package, groups, now);
             return;
         }
         else
@@ -290,8 +291,8 @@ public sealed partial class Presentity
             }
             // RFC 4662 §4.4: an RLS subscribes again to a resource whose subscription ended for another reason.
             RemoveBackEnd(be);
-            if (NeededBy(be.Subscriber, be.Member) is { } groups)
-                AddBackEnd(be.Subscriber, be.Member, groups, now);
+            if (NeededBy(be.Subscriber, be.Member, be.Package) is { } groups)
+                AddBackEnd(be.Subscriber, be.Member, be.Package, groups, now);
             return;
         }
         _memberStates[key] = state == "pending"
@@ -318,9 +319,9 @@ public sealed partial class Presentity
             var resources = new List<RlmiResource>(full ? list.Entries.Count : 4);
             foreach (var entry in list.Entries)
             {
-                string key = BackEndSubscription.KeyOf(s.WatcherAor, entry.Uri);
+                string key = BackEndSubscription.KeyOf(s.WatcherAor, entry.Uri, s.Package);
                 if (full || _changedMembers.Contains(key) || leftovers?.Contains(key) == true)
-                    resources.Add(ResourceOf(key, entry));
+                    resources.Add(ResourceOf(key, entry, s.Package));
             }
             if (!full && resources.Count == 0 && !_listOwedNotify.Contains(s.Id))
                 continue;
@@ -347,11 +348,11 @@ public sealed partial class Presentity
                 var later = _listLeftovers[s.Id] = new(StringComparer.OrdinalIgnoreCase);
                 foreach (int i in deferred)
                 {
-                    later.Add(BackEndSubscription.KeyOf(s.WatcherAor, resources[i].Uri));
+                    later.Add(BackEndSubscription.KeyOf(s.WatcherAor, resources[i].Uri, s.Package));
                     resources[i] = resources[i] with { Document = null };
                 }
                 if (!full)
-                    resources = [.. resources.Where(r => !later.Contains(BackEndSubscription.KeyOf(s.WatcherAor, r.Uri)))];
+                    resources = [.. resources.Where(r => !later.Contains(BackEndSubscription.KeyOf(s.WatcherAor, r.Uri, s.Package)))];
             }
             // The version is the NOTIFY's CSeq less one: 0 first, one more per NOTIFY, above anything sent before a restart.
             long version = (_nextCSeq.TryGetValue(s.Id, out long n) ? n : 1) - 1;
@@ -374,13 +375,14 @@ public sealed partial class Presentity
         ReleaseBackEnds();
     }
 
-    private RlmiResource ResourceOf(string key, ListEntry entry)
+    private RlmiResource ResourceOf(string key, ListEntry entry, string package)
     {
         string instance = _backEnds.TryGetValue(key, out var be) ? InstanceIdOf(be) : "none";
+        string type = ContentTypeOf(package);
         // A member not heard from yet (its grain has not answered) is shown pending, as RFC 4662 §4.4 allows.
         if (!_memberStates.TryGetValue(key, out var state))
-            return new RlmiResource(entry.Uri, entry.DisplayName, instance, "pending", null, null);
-        return new RlmiResource(entry.Uri, entry.DisplayName, instance, state.State, state.Reason, state.State == "active" ? state.Document : null);
+            return new RlmiResource(entry.Uri, entry.DisplayName, instance, "pending", null, null, type);
+        return new RlmiResource(entry.Uri, entry.DisplayName, instance, state.State, state.Reason, state.State == "active" ? state.Document : null, type);
     }
 
     // Stable per back-end subscription (a new one after a refusal or an ending has a new id, as RFC 4662 §5.2 wants):
@@ -398,10 +400,10 @@ public sealed partial class Presentity
         IReadOnlyList<string> groups = subscription.WatcherGroups ?? [];
         foreach (var entry in list.Entries)
         {
-            string key = BackEndSubscription.KeyOf(subscription.WatcherAor, entry.Uri);
+            string key = BackEndSubscription.KeyOf(subscription.WatcherAor, entry.Uri, subscription.Package);
             if (!_backEnds.TryGetValue(key, out var be))
             {
-                AddBackEnd(subscription.WatcherAor, entry.Uri, groups, now);
+                AddBackEnd(subscription.WatcherAor, entry.Uri, subscription.Package, groups, now);
                 continue;
             }
             if (_backEndWork.Any(w => w.BackEnd.Key == key))
@@ -426,9 +428,9 @@ public sealed partial class Presentity
         }
     }
 
-    private void AddBackEnd(string subscriber, string member, IReadOnlyList<string> groups, DateTimeOffset now)
+    private void AddBackEnd(string subscriber, string member, string package, IReadOnlyList<string> groups, DateTimeOffset now)
     {
-        var be = new BackEndSubscription(subscriber, member, "rls-" + NewTag() + NewTag(), NewTag(), null, now + BackEndRetry);
+        var be = new BackEndSubscription(subscriber, member, "rls-" + NewTag() + NewTag(), NewTag(), null, now + BackEndRetry, Package: package);
         _backEnds[be.Key] = be;
         _backEndsByCallId[be.CallId] = be.Key;
         _memberStates.Remove(be.Key);
@@ -444,12 +446,12 @@ public sealed partial class Presentity
         Changes.Delete(PresentityItems.BackEndKind, be.Key);
     }
 
-    // The groups of a live list subscription of the subscriber that names the member; null when none does.
-    private IReadOnlyList<string>? NeededBy(string subscriber, string member)
+    // The groups of a live list subscription of the subscriber to the package that names the member; null when none does.
+    private IReadOnlyList<string>? NeededBy(string subscriber, string member, string package)
     {
         foreach (var s in _listSubscriptions.Values)
         {
-            if (string.Equals(s.WatcherAor, subscriber, StringComparison.OrdinalIgnoreCase)
+            if (string.Equals(s.WatcherAor, subscriber, StringComparison.OrdinalIgnoreCase) && s.Package == package
                 && _lists.TryGetValue(s.List!, out var list)
                 && list.Entries.Any(e => string.Equals(e.Uri, member, StringComparison.OrdinalIgnoreCase)))
                 return s.WatcherGroups ?? [];
@@ -468,7 +470,7 @@ public sealed partial class Presentity
             if (_lists.TryGetValue(s.List!, out var list))
             {
                 foreach (var entry in list.Entries)
-                    needed.Add(BackEndSubscription.KeyOf(s.WatcherAor, entry.Uri));
+                    needed.Add(BackEndSubscription.KeyOf(s.WatcherAor, entry.Uri, s.Package));
             }
         }
         foreach (var be in _backEnds.Values.Where(b => !needed.Contains(b.Key)).ToList())
@@ -516,7 +518,7 @@ public sealed partial class Presentity
         foreach (var be in _backEnds.Values)
         {
             if (!be.Rejected && BackEndDueAt(be) <= now && !_backEndWork.Any(w => w.BackEnd.Key == be.Key))
-                _backEndWork.Add(new BackEndWork(be, BackEndExpires, NeededBy(be.Subscriber, be.Member) ?? []));
+                _backEndWork.Add(new BackEndWork(be, BackEndExpires, NeededBy(be.Subscriber, be.Member, be.Package) ?? []));
         }
     }
 

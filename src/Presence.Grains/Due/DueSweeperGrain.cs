@@ -28,15 +28,31 @@ public sealed class DueSweeperGrain(
     private const string KeepAliveReminder = "keep-alive";
 
     private readonly DueSweepOptions _options = options.Value;
+    private bool _reminderRegistered;
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
         this.RegisterGrainTimer(static (sweeper, ct) => sweeper.SweepAsync(ct), this,
             new GrainTimerCreationOptions(TimeSpan.Zero, _options.Interval) { KeepAlive = true });
-        await this.RegisterOrUpdateReminder(KeepAliveReminder, _options.ReminderPeriod, _options.ReminderPeriod);
+        await RegisterReminderAsync();
     }
 
-    public Task Start() => Task.CompletedTask;
+    // The reminder is the durable backstop, not what sweeps: when the reminder service cannot take it now (its range is
+    // moving after a silo died), the sweeper sweeps all the same and the next keep-alive call tries again.
+    public Task Start() => _reminderRegistered ? Task.CompletedTask : RegisterReminderAsync();
+
+    private async Task RegisterReminderAsync()
+    {
+        try
+        {
+            await this.RegisterOrUpdateReminder(KeepAliveReminder, _options.ReminderPeriod, _options.ReminderPeriod);
+            _reminderRegistered = true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            PresentityLog.ReminderNotRegistered(logger, ex, this.GetPrimaryKeyString());
+        }
+    }
 
     public Task ReceiveReminder(string reminderName, TickStatus status) => Task.CompletedTask;
 

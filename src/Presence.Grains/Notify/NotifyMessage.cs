@@ -36,7 +36,7 @@ public sealed record NotifyMessage(
         var s = notify.Subscription;
         return new NotifyMessage(
             s.Id, s.CallId, s.WatcherTag, s.NotifierTag, s.WatcherUri, s.RemoteTarget, s.RouteSet as string[] ?? [.. s.RouteSet],
-            s.IsList && s.LegacyList ? LegacyListEvent : s.Package, s.EventId, s.Flow, notify.CSeq, notify.SubscriptionState, notify.ContentType,
+            s.IsList && s.LegacyList && s.IsPresence ? LegacyListEvent : s.Package, s.EventId, s.Flow, notify.CSeq, notify.SubscriptionState, notify.ContentType,
             notify.Body, notify.Terminal, s.Edge, notify.NotifierUri);
     }
 }

@@ -126,7 +126,7 @@ public sealed partial class PresentityGrain
                     (_inFlight ??= []).Add(be.CallId);
                 var command = new SubscribeCommand(
                     be.CallId, be.WatcherTag, be.NotifierTag, be.Subscriber, be.Subscriber, Aor, [], null, work.Expires, true, null,
-                    Core.Model.Subscription.PresencePackage, [.. work.SubscriberGroups], Presentity.ListEdgePrefix + Aor);
+                    be.Package, [.. work.SubscriberGroups], Presentity.ListEdgePrefix + Aor);
                 var member = be.Member == Aor ? self : GrainFactory.GetGrain<IPresentityGrain>(be.Member);
                 _ = member.SubscribeFor(command);
             }

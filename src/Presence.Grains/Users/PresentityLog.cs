@@ -16,6 +16,9 @@ internal static partial class PresentityLog
     [LoggerMessage(EventId = 2203, Level = LogLevel.Warning, Message = "A follower of {Aor} could not be told of a change")]
     public static partial void FollowerFailed(ILogger logger, Exception exception, string aor);
 
+    [LoggerMessage(EventId = 2214, Level = LogLevel.Warning, Message = "The due sweeper of {GrainType} could not register its keep-alive reminder; it sweeps all the same and tries again")]
+    public static partial void ReminderNotRegistered(ILogger logger, Exception exception, string grainType);
+
     [LoggerMessage(EventId = 2210, Level = LogLevel.Warning, Message = "Due sweep of {GrainType} failed; it runs again in {Interval}")]
     public static partial void SweepFailed(ILogger logger, Exception exception, string grainType, TimeSpan interval);
 

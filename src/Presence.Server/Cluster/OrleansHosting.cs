@@ -114,23 +114,27 @@ public static class OrleansHosting
                 [HttpKey] = AdvertisedHttp(options, builder.Configuration),
             });
             silo.AddActivityPropagation();
+            // Every member runs the reminder service, edges too: Orleans splits the reminders' ring among all active
+            // members, so a member without it that owns the due sweeper's range refuses the sweeper's reminder ("unknown
+            // SystemTarget") and its activation fails, about one cluster in six. An edge's share only calls the sweeper,
+            // which Orleans places on a silo that hosts users.
+            if (options.Enabled)
+            {
+                silo.UseAdoNetReminderService(o =>
+                {
+                    o.Invariant = "Npgsql";
+                    o.ConnectionString = OrleansConnectionString(options);
+                });
+            }
+            else
+            {
+                // The sweeper's keep-alive is the only reminder; its silo is this process, which starts it anyway.
+                silo.UseInMemoryReminderService();
+            }
             if (hostsUsers)
             {
                 silo.AddOrleansDashboard(OrleansDashboard.OrleansDashboardOptions.Read(builder.Configuration));
                 silo.AddPresenceGrains(sweep => builder.Configuration.GetSection(DueSweepOptions.Section).Bind(sweep));
-                if (options.Enabled)
-                {
-                    silo.UseAdoNetReminderService(o =>
-                    {
-                        o.Invariant = "Npgsql";
-                        o.ConnectionString = OrleansConnectionString(options);
-                    });
-                }
-                else
-                {
-                    // The sweeper's keep-alive is the only reminder; its silo is this process, which starts it anyway.
-                    silo.UseInMemoryReminderService();
-                }
             }
             else
             {

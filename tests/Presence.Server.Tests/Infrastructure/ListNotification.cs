@@ -23,8 +23,13 @@ public sealed class ListNotification
 
     public required IReadOnlyList<Resource> Resources { get; init; }
 
+    /// <param name="Pidf">The member's document: PIDF for presence lists, dialog-info for busy-lamp lists (Event: dialog).</param>
     public sealed record Resource(string Uri, string? Name, string State, string? Reason, string? Pidf)
     {
+        /// <summary>The states of a dialog-info document's dialogs, in order ("" when it has none).</summary>
+        public string DialogStates => Pidf is null ? "-" : string.Join(",",
+            System.Text.RegularExpressions.Regex.Matches(Pidf, "<state[^>]*>([a-z]+)</state>").Select(m => m.Groups[1].Value));
+
         /// <summary>The PIDF's extended status (our extension element), or "-" without a document.</summary>
         public string Extended => Pidf is null ? "-" : Between(Pidf, "extended>", "<") ?? "-";
 
@@ -92,7 +97,8 @@ public sealed class ListNotification
             if (instance?.Attribute("cid")?.Value is { } cid)
             {
                 var part = parts["<" + cid + ">"];
-                if (!part.Type.StartsWith("application/pidf+xml", StringComparison.OrdinalIgnoreCase))
+                if (!part.Type.StartsWith("application/pidf+xml", StringComparison.OrdinalIgnoreCase)
+                    && !part.Type.StartsWith("application/dialog-info+xml", StringComparison.OrdinalIgnoreCase))
                     throw new InvalidOperationException("A resource part is " + part.Type);
                 pidf = part.Body;
             }

@@ -81,11 +81,13 @@ public sealed class TestUserAgent : IAsyncDisposable
     /// <summary>Subscribes to a resource list (RFC 4662 §5.1): Supported: eventlist (unless told not to) and an Accept
     /// of multipart/related, RLMI and PIDF, as list subscribers send.</summary>
     public Task<SipMessage> SubscribeListAsync(
-        string list, int expires = 600, string? callId = null, string? toTag = null, bool eventList = true, string? requestUri = null) =>
+        string list, int expires = 600, string? callId = null, string? toTag = null, bool eventList = true, string? requestUri = null,
+        string @event = "presence") =>
         SendAsync("SUBSCRIBE", requestUri ?? list, Aor, list,
-            $"Event: presence\r\nExpires: {expires}\r\nContact: <{Contact}>\r\n"
+            $"Event: {@event}\r\nExpires: {expires}\r\nContact: <{Contact}>\r\n"
             + (eventList ? "Supported: eventlist\r\n" : string.Empty)
-            + "Accept: multipart/related, application/rlmi+xml, application/pidf+xml\r\n",
+            + "Accept: multipart/related, application/rlmi+xml, "
+            + (@event == "dialog" ? "application/dialog-info+xml" : "application/pidf+xml") + "\r\n",
             callId: callId, toTag: toTag);
 
     public Task<SipMessage> InviteAsync(string target, string method = "INVITE") =>

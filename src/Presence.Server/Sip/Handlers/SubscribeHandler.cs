@@ -58,7 +58,8 @@ public sealed class SubscribeHandler(
         // The watcher's groups (if it is a provisioned user) decide under the operator's group rules.
         IReadOnlyList<string> watcherGroups = (await accounts.GetAsync(watcherAor).ConfigureAwait(false))?.GroupList ?? [];
         // The watcher's flow is held here, so its NOTIFYs leave from here (this silo is the subscription's edge).
-        bool list = ResourceList.TryParseUri(aor, out string owner, out string listName) && !winfo && !dialog;
+        // Lists of presence, and busy-lamp lists (Event: dialog); a user's watcher information is its own, never a list's.
+        bool list = ResourceList.TryParseUri(aor, out string owner, out string listName) && !winfo;
         // RFC 5367: a list in the body (or a refresh of such a subscription, known by our tag) is the subscriber's own.
         bool carries = ContainedList.TryRead(request, out var containedEntries, out string listError);
         if (carries && containedEntries is null)
@@ -66,7 +67,7 @@ public sealed class SubscribeHandler(
             await transaction.RespondAsync(400, "Bad Resource List: " + listError).ConfigureAwait(false);
             return;
         }
-        bool contained = !winfo && !dialog
+        bool contained = !winfo
             && (carries || (notifierTag?.StartsWith(ResourceList.ContainedTagPrefix, StringComparison.Ordinal) ?? false));
         ListEntryValue[]? containedList = null;
         if (containedEntries is not null)
