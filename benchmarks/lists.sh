@@ -34,21 +34,11 @@ LOADGEN_DLL="$ROOT/benchmarks/Presence.LoadGen/bin/Release/net10.0/Presence.Load
 TSV="$WORK/lists.tsv"
 command -v curl >/dev/null || { echo "curl is missing: run benchmarks/install-bench-deps.sh as root" >&2; exit 2; }
 
-SERVER_PID=""
 # shellcheck source=lib/process.sh
 . "$ROOT/benchmarks/lib/process.sh"
 # shellcheck source=lib/server.sh
 . "$ROOT/benchmarks/lib/server.sh"
-cleanup() {
-  stop_process "$SERVER_PID" 10
-  if [ "${KEEP:-0}" = 1 ]; then echo "Work directory kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-echo "Building the server and LoadGen (Release)..."
-dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
-dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
+bench_prepare
 
 for mode in $MODES; do
   echo "== $mode: $USERS users x $LIST_SIZE buddies, $RATE PUBLISH/s for $DURATION s"

@@ -37,23 +37,13 @@ for tool in jq curl ss; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run benchmarks/install-bench-deps.sh as root" >&2; exit 2; }
 done
 
-SERVER_PID=""
 # shellcheck source=lib/process.sh
 . "$ROOT/benchmarks/lib/process.sh"
 # shellcheck source=lib/results.sh
 . "$ROOT/benchmarks/lib/results.sh"
 # shellcheck source=lib/server.sh
 . "$ROOT/benchmarks/lib/server.sh"
-cleanup() {
-  stop_process "$SERVER_PID" 10
-  if [ "${KEEP:-0}" = 1 ]; then echo "Work directory kept: $WORK"; else rm -rf "$WORK"; fi
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-
-echo "Building the server and LoadGen (Release)..."
-dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
-dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
+bench_prepare
 
 
 # LoadGen's arguments for a transport: where to send, and how the watchers share sockets.

@@ -21,3 +21,18 @@ start_server() {
   echo "the server did not serve within 60 s" >&2
   return 1
 }
+
+# bench_prepare (with server_cleanup): when the script ends, the server it started stops and WORK goes (kept with KEEP=1); then the server and
+# LoadGen are built (Release). Needs ROOT and WORK, and lib/process.sh sourced.
+server_cleanup() {
+  stop_process "$SERVER_PID" 10
+  if [ "${KEEP:-0}" = 1 ]; then echo "Work directory kept: $WORK"; else rm -rf "$WORK"; fi
+}
+bench_prepare() {
+  SERVER_PID=""
+  trap server_cleanup EXIT
+  trap 'exit 130' INT TERM
+  echo "Building the server and LoadGen (Release)..."
+  dotnet build "$ROOT/src/Presence.Server" -c Release -v quiet -nologo >/dev/null
+  dotnet build "$ROOT/benchmarks/Presence.LoadGen" -c Release -v quiet -nologo >/dev/null
+}
