@@ -80,6 +80,15 @@ public sealed class KamailioCallProxyTests(ITestOutputHelper output)
             {
                 if (!p.HasExited)
                     p.Kill(entireProcessTree: true);
+                p.WaitForExit();
+            }
+            // Kamailio's working directory (its copy of the dbtext tables) goes with the test.
+            try
+            {
+                Directory.Delete(work, recursive: true);
+            }
+            catch (IOException)
+            {
             }
         }
     }
