@@ -73,6 +73,10 @@ public sealed record PresenceOptions
     /// <summary>Most entries in one resource list (default 1,000).</summary>
     public int MaxListEntries { get; init; } = 1000;
 
+    /// <summary>The time zone of a user's calendar when it was given none (an IANA name; default UTC): the notes'
+    /// "until 15:00" and the calendar's floating and all-day times are read in it.</summary>
+    public string CalendarTimeZone { get; init; } = "UTC";
+
     /// <summary>Most alternative contacts a user may set (default 8).</summary>
     public int MaxAlternativeContacts { get; init; } = 8;
 

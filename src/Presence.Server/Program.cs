@@ -68,6 +68,7 @@ if (hostsUsers)
     app.MapAccountApi();
     app.MapRulesApi();
     app.MapListsApi();
+    app.MapCalendarApi();
     app.MapClusterApi();
     app.MapDashboard();
     Presence.Server.Phone.PhonePage.MapPhonePage(app);

@@ -29,15 +29,18 @@ public sealed record CompositePresence(
 
 /// <summary>
 /// The composite-status rules of SPEC.md, in their order; the first that holds wins:
-/// 1 donotdisturb (declared; prevails over unreachable), 2 unreachable (no live registration and no alternative
-/// contact), 3 ringing, 4 busy, 5 available (an unregistered user with alternative contacts is reachable).
+/// 1 donotdisturb (declared; prevails over unreachable), 2 donotdisturb (an out-of-office event of the calendar; prevails
+/// over unreachable), 3 unreachable (no live registration and no alternative contact), 4 ringing, 5 busy (a call),
+/// 6 busy (a meeting of the calendar, RPID activity meeting), 7 available (an unregistered user with alternative
+/// contacts is reachable). What the user or its phones declare prevails over the calendar.
 /// </summary>
 public static class CompositeRules
 {
     /// <param name="aor">The user's own AOR: a client that publishes it as its contact (baresip, linphone) says nothing
     /// about where else the user may be reached.</param>
     public static CompositePresence Compute(
-        IEnumerable<Binding> bindings, IEnumerable<Publication> publications, UserSettings settings, DateTimeOffset now, string? aor = null)
+        IEnumerable<Binding> bindings, IEnumerable<Publication> publications, UserSettings settings, DateTimeOffset now, string? aor = null,
+        Calendar.CalendarNow? calendar = null)
     {
         var live = publications
             .Where(p => p.IsLive(now))
@@ -77,11 +80,18 @@ public static class CompositeRules
             string? comment = settings.DoNotDisturb ? settings.DndComment : dndPublication!.State.DndComment;
             return new CompositePresence(ExtendedStatus.DoNotDisturb, Clean(comment), registered, alternatives, voicemail, activities);
         }
+        // Rule 2: out of office, from the calendar.
+        if (calendar is { Show: Calendar.CalendarShow.OutOfOffice })
+            return new CompositePresence(ExtendedStatus.DoNotDisturb, calendar.Note, registered, alternatives, voicemail, activities);
         if (registered.Count == 0 && alternatives.Count == 0)
             return new CompositePresence(ExtendedStatus.Unreachable, null, registered, alternatives, voicemail, activities);
         ExtendedStatus status = live.Any(p => p.State.Call == CallActivity.Ringing) ? ExtendedStatus.Ringing
             : live.Any(p => p.State.Call == CallActivity.Busy) ? ExtendedStatus.Busy
             : ExtendedStatus.Available;
+        // Rule 6: a meeting makes an otherwise available user busy, with the note and the RPID activity (a phone's call
+        // state, or any activity a device published, is what the user says and stays as it is).
+        if (status == ExtendedStatus.Available && calendar is { Show: Calendar.CalendarShow.Busy } && activities.Count == 0)
+            return new CompositePresence(ExtendedStatus.Busy, calendar.Note, registered, alternatives, voicemail, ["meeting"]);
         return new CompositePresence(status, null, registered, alternatives, voicemail, activities);
     }
 

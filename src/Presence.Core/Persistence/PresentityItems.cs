@@ -26,6 +26,12 @@ public static class PresentityItems
     public const string ListKind = "list";
     /// <summary>The list server's subscription to a member for a subscriber (key: "subscriber member").</summary>
     public const string BackEndKind = "backend";
+    /// <summary>The user's calendar (iCalendar text and time zone).</summary>
+    public const string CalendarKind = "calendar";
+
+    public static byte[] Serialize(Presence.Core.Presentity.StoredCalendar calendar) => JsonSerializer.SerializeToUtf8Bytes(calendar, ItemJson.Default.StoredCalendar);
+
+    public static Presence.Core.Presentity.StoredCalendar? ReadCalendar(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.StoredCalendar);
 
     public static byte[] Serialize(ResourceList list) => JsonSerializer.SerializeToUtf8Bytes(list, ItemJson.Default.ResourceList);
 
@@ -107,4 +113,5 @@ internal sealed record StoredPublication(
 [JsonSerializable(typeof(DateTimeOffset))]
 [JsonSerializable(typeof(ResourceList))]
 [JsonSerializable(typeof(BackEndSubscription))]
+[JsonSerializable(typeof(Presence.Core.Presentity.StoredCalendar))]
 internal sealed partial class ItemJson : JsonSerializerContext;

@@ -62,6 +62,8 @@ public sealed partial class Presentity
                 next = Min(next, s.ExpiresAt);
             if (NextListDueAt() is { } lists)
                 next = Min(next, lists);
+            if (_calendarDueAt is { } calendar)
+                next = Min(next, calendar);
             return next;
         }
     }
@@ -106,6 +108,9 @@ public sealed partial class Presentity
                 case PresentityItems.BackEndKind when PresentityItems.ReadBackEnd(payload) is { } be:
                     presentity._backEnds[be.Key] = be;
                     break;
+                case PresentityItems.CalendarKind when PresentityItems.ReadCalendar(payload) is { } calendar:
+                    presentity._calendar = calendar;
+                    break;
                 case PresentityItems.SettingsKind when PresentityItems.ReadSettings(payload) is { } u:
                     presentity._settings = u;
                     break;
@@ -143,6 +148,7 @@ public sealed partial class Presentity
         if (presentity._subscriptions.Count > 0 || presentity._listSubscriptions.Count > 0)
             presentity.RaiseCSeqFloor(highest + CSeqBlock);
         presentity.LoadLists(now);
+        presentity.RefreshCalendar(now);
         // What the dialog watchers last heard is what the stored publications say; what expired since is a change.
         presentity._lastDialogs = DialogsKey(presentity.CurrentDialogs());
         presentity.Expire(now);
@@ -158,7 +164,7 @@ public sealed partial class Presentity
 
     /// <summary>The composite presence as of <paramref name="now"/>.</summary>
     public CompositePresence Composite(DateTimeOffset now) =>
-        CompositeRules.Compute(_bindings.Values, _publications.Values, _settings, now, Aor);
+        CompositeRules.Compute(_bindings.Values, _publications.Values, _settings, now, Aor, CalendarAt(now));
 
     /// <summary>The PIDF document watchers receive as of <paramref name="now"/>.</summary>
     public byte[] Document(DateTimeOffset now) => PidfWriter.Write(ToDocument(Composite(now)));
@@ -166,8 +172,10 @@ public sealed partial class Presentity
     /// <summary>Expiry work (RFC 3261 §10.3, RFC 3903 §6, RFC 6665 §4.2.2): what ended is removed, watchers are told.</summary>
     public void OnDue(DateTimeOffset now)
     {
-        if (Expire(now))
-            Recompute(now, "expiry");
+        bool expired = Expire(now);
+        bool calendar = CalendarDue(now);
+        if (expired || calendar)
+            Recompute(now, expired ? "expiry" : "calendar");
         PostponeUnsentCheck(now);
     }
 

@@ -66,3 +66,12 @@ public sealed record SetGroupsCommand([property: Id(0)] string[] Groups) : Prese
 
     public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) => presentity.SetGroups(Groups, now);
 }
+
+/// <summary>The user's calendar (iCalendar, RFC 5545) and the time zone it is read in; null text removes it.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SetCalendarCommand([property: Id(0)] string? Text, [property: Id(1)] string? TimeZone) : PresenceCommand
+{
+    public override string Name => "calendar";
+
+    public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) => presentity.SetCalendar(Text, TimeZone, now);
+}

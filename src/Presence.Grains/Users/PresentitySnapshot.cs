@@ -49,7 +49,8 @@ public sealed record PresentitySnapshot(
     [property: Id(16)] string Silo,
     [property: Id(17)] DialogValue[]? Dialogs = null,
     [property: Id(18)] DeviceValue[]? Devices = null,
-    [property: Id(19)] ListValue[]? Lists = null)
+    [property: Id(19)] ListValue[]? Lists = null,
+    [property: Id(20)] CalendarValue? Calendar = null)
 {
     /// <param name="silo">Where the user's grain is (its silo's address), for operators.</param>
     public static PresentitySnapshot Of(Core.Presentity.Presentity p, DateTimeOffset now, string silo)
@@ -81,9 +82,30 @@ public sealed record PresentitySnapshot(
                 .Select(DeviceValue.Of)],
             [.. p.Lists.Values.Where(l => !l.IsContained).OrderBy(l => l.Name, StringComparer.Ordinal).Select(l => new ListValue(
                 l.Name, l.DisplayName, [.. l.Entries.Select(e => new ListEntryValue(e.Uri, e.DisplayName))], [.. l.Subscribers],
-                p.ListSubscriptions.Count(s => string.Equals(s.List, l.Name, StringComparison.OrdinalIgnoreCase))))]);
+                p.ListSubscriptions.Count(s => string.Equals(s.List, l.Name, StringComparison.OrdinalIgnoreCase))))],
+            p.Calendar is { } calendar ? CalendarValue.Of(p, calendar.TimeZone, now) : null);
     }
 }
+
+/// <summary>The user's calendar as the API shows it: its zone, what it says now, and the next occurrences.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CalendarValue(
+    [property: Id(0)] string TimeZone, [property: Id(1)] string? Show, [property: Id(2)] DateTimeOffset? Until, [property: Id(3)] string? Note,
+    [property: Id(4)] CalendarBlockValue[] Upcoming)
+{
+    public static CalendarValue Of(Core.Presentity.Presentity p, string timeZone, DateTimeOffset now)
+    {
+        var current = p.CalendarAt(now);
+        return new CalendarValue(timeZone, current is null ? null : ShowName(current.Show), current?.Until, current?.Note,
+            [.. p.CalendarAhead(now, 20).Select(b => new CalendarBlockValue(b.Start, b.End, ShowName(b.Show), b.Summary))]);
+    }
+
+    public static string ShowName(Core.Calendar.CalendarShow show) => show == Core.Calendar.CalendarShow.OutOfOffice ? "out-of-office" : "busy";
+}
+
+/// <summary>One occurrence of an event that shows the user busy or out of office.</summary>
+[GenerateSerializer, Immutable]
+public sealed record CalendarBlockValue([property: Id(0)] DateTimeOffset Start, [property: Id(1)] DateTimeOffset End, [property: Id(2)] string Show, [property: Id(3)] string? Summary);
 
 /// <summary>One of the user's resource lists, with how many subscriptions it has now.</summary>
 [GenerateSerializer, Immutable]
