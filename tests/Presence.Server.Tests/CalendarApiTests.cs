@@ -67,6 +67,40 @@ public sealed class CalendarApiTests
     }
 
     [Fact]
+    public async Task A_meeting_starting_after_a_restart_is_acted_on_by_the_due_sweeper_while_the_user_is_not_in_memory()
+    {
+        var server = await ServerProcess.StartAsync(auth: false);
+        try
+        {
+            using (var api = server.CreateApiClient())
+            {
+                var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 12);
+                var put = await PutAsync(api, "alice@example.com", Calendar((start, start.AddHours(1), "Board meeting", null)));
+                Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
+                await using var alice = new TestUserAgent(server.Port, "alice");
+                await using var bob = new TestUserAgent(server.Port, "bob");
+                Assert.Equal(200, (await alice.RegisterAsync(expires: 3600)).StatusCode);
+                Assert.Equal(200, (await bob.SubscribeAsync(alice.Aor, expires: 3600)).StatusCode);
+                Assert.Equal("available", TestUserAgent.ExtendedOf(await bob.NextNotifyAsync()));
+
+                // The server dies and comes back: nothing brings Alice into memory before her meeting starts but her
+                // stored due time, which the due sweeper reads.
+                server = await server.CrashAndRestartAsync();
+                SipMessage busy;
+                while (TestUserAgent.ExtendedOf(busy = await bob.NextNotifyAsync(TimeSpan.FromSeconds(30))) == "available")
+                {
+                }
+                Assert.Equal(("busy", true), (TestUserAgent.ExtendedOf(busy), TestUserAgent.NoteOf(busy)?.StartsWith("In a meeting until", StringComparison.Ordinal)));
+                Assert.True(DateTimeOffset.UtcNow >= start.AddMilliseconds(-50), "busy before the meeting started");
+            }
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Out_of_office_answers_invite_with_480_and_its_comment_and_the_users_own_dnd_prevails()
     {
         await using var server = await ServerProcess.StartAsync(auth: false);
