@@ -6,7 +6,8 @@ set -euo pipefail
 # prometheus: for its promtool, which checks the /metrics page (the package's daemon is not wanted, and in a
 # container policy-rc.d keeps it from starting; elsewhere: systemctl disable --now prometheus).
 # chromium, chromium-driver: the dashboard's browser test (Selenium, headless).
-packages=(sipsak libnet-sip-perl baresip sip-tester linphone-cli postgresql kamailio kamailio-presence-modules prometheus chromium chromium-driver)
+# radicale: a CalDAV server the calendar tests start themselves (its own daemon is not wanted either).
+packages=(sipsak libnet-sip-perl baresip sip-tester linphone-cli postgresql kamailio kamailio-presence-modules prometheus chromium chromium-driver radicale)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -77,6 +77,13 @@ public sealed record PresenceOptions
     /// "until 15:00" and the calendar's floating and all-day times are read in it.</summary>
     public string CalendarTimeZone { get; init; } = "UTC";
 
+    /// <summary>How often a user's calendar source is fetched (default 5 minutes; conditional requests, so an unchanged
+    /// feed costs a 304). Events start and end on time whatever this is: it only bounds how late an edit is seen.</summary>
+    public TimeSpan CalendarPollInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Calendar sources fetched at once per process (default 8); the others wait their turn.</summary>
+    public int CalendarMaxConcurrentFetches { get; init; } = 8;
+
     /// <summary>Most alternative contacts a user may set (default 8).</summary>
     public int MaxAlternativeContacts { get; init; } = 8;
 

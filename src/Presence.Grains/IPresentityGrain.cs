@@ -48,6 +48,10 @@ public interface IPresentityGrain : IGrainWithStringKey
     [AlwaysInterleave]
     Task<bool> MemberNotified(NotifyMessage notify);
 
+    /// <summary>What a fetch of the user's calendar source found (the grain started it and hands itself the outcome).</summary>
+    [OneWay]
+    Task CalendarFetched(string url, CalendarFetchValue fetch);
+
     /// <summary>Due work may be waiting (the sweeper found the user due in the store): do it now.</summary>
     Task Wake();
 

@@ -28,6 +28,12 @@ public static class PresentityItems
     public const string BackEndKind = "backend";
     /// <summary>The user's calendar (iCalendar text and time zone).</summary>
     public const string CalendarKind = "calendar";
+    /// <summary>Where the user's calendar is fetched from, with its credentials and how the last fetches went.</summary>
+    public const string CalendarSourceKind = "calendar-source";
+
+    public static byte[] Serialize(Presence.Core.Calendar.CalendarSource source) => JsonSerializer.SerializeToUtf8Bytes(source, ItemJson.Default.CalendarSource);
+
+    public static Presence.Core.Calendar.CalendarSource? ReadCalendarSource(byte[] payload) => JsonSerializer.Deserialize(payload, ItemJson.Default.CalendarSource);
 
     public static byte[] Serialize(Presence.Core.Presentity.StoredCalendar calendar) => JsonSerializer.SerializeToUtf8Bytes(calendar, ItemJson.Default.StoredCalendar);
 
@@ -114,4 +120,5 @@ internal sealed record StoredPublication(
 [JsonSerializable(typeof(ResourceList))]
 [JsonSerializable(typeof(BackEndSubscription))]
 [JsonSerializable(typeof(Presence.Core.Presentity.StoredCalendar))]
+[JsonSerializable(typeof(Presence.Core.Calendar.CalendarSource))]
 internal sealed partial class ItemJson : JsonSerializerContext;

@@ -115,3 +115,97 @@ public sealed partial class Presentity
         }
     }
 }
+
+public sealed partial class Presentity
+{
+    private CalendarSource? _calendarSource;
+    private DateTimeOffset? _calendarPollAt;
+
+    public CalendarSource? CalendarSource => _calendarSource;
+
+    /// <summary>Sets (or, with null, removes along with what it gave) the source the user's calendar is fetched from; the
+    /// first fetch is due at once.</summary>
+    public PresenceOutcome SetCalendarSource(CalendarSource? source, string? timeZone, DateTimeOffset now)
+    {
+        Expire(now);
+        if (source is null)
+        {
+            bool had = _calendarSource is not null;
+            _calendarSource = null;
+            _calendarPollAt = null;
+            Changes.Delete(PresentityItems.CalendarSourceKind, string.Empty);
+            return had ? SetCalendar(null, null, now) : new PresenceOutcome(200);
+        }
+        if (!CalendarSource.IsFetchable(source.Url))
+            return new PresenceOutcome(400, "A calendar source is an http or https URL");
+        string zone = timeZone ?? _calendar?.TimeZone ?? _options.CalendarTimeZone;
+        if (ZoneOf(zone) is null)
+            return new PresenceOutcome(400, $"Unknown time zone '{zone}' (an IANA name such as Europe/Berlin)");
+        _calendarSource = source with { ETag = null, LastModified = null, LastPollAt = null, LastError = null, LastErrorAt = null, Failures = 0 };
+        Changes.Upsert(PresentityItems.CalendarSourceKind, string.Empty, PresentityItems.Serialize(_calendarSource));
+        if (_calendar is { } calendar && calendar.TimeZone != zone)
+        {
+            _calendar = calendar with { TimeZone = zone };
+            Changes.Upsert(PresentityItems.CalendarKind, string.Empty, PresentityItems.Serialize(_calendar));
+            _calendarWindowEnd = default;
+            RefreshCalendar(now);
+            Recompute(now, "calendar");
+        }
+        else if (_calendar is null)
+        {
+            // The zone waits with an empty calendar until the first fetch fills it.
+            _calendar = new StoredCalendar("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Presence.Orleans//EN\r\nEND:VCALENDAR\r\n", zone);
+            Changes.Upsert(PresentityItems.CalendarKind, string.Empty, PresentityItems.Serialize(_calendar));
+            RefreshCalendar(now);
+        }
+        _calendarPollAt = now;
+        return new PresenceOutcome(200);
+    }
+
+    /// <summary>
+    /// The source to fetch now, if a fetch is due: the host fetches it (conditionally) outside the turn and hands back the
+    /// outcome (<see cref="CalendarFetched"/>). The next fetch is then a poll interval away, so one lost on the way (a
+    /// silo died) is simply made again.
+    /// </summary>
+    public CalendarSource? TakeCalendarPoll(DateTimeOffset now)
+    {
+        if (_calendarSource is null || _calendarPollAt is not { } due || due > now)
+            return null;
+        _calendarPollAt = now + _options.CalendarPollInterval;
+        return _calendarSource;
+    }
+
+    /// <summary>A fetch's outcome: a changed calendar replaces the last one (watchers hear what that changes); a failure is
+    /// recorded and leaves the last good calendar in force until its events end.</summary>
+    public void CalendarFetched(string url, CalendarFetch fetch, DateTimeOffset now)
+    {
+        if (_calendarSource is not { } source || source.Url != url)
+            return;
+        CalendarSource updated;
+        string error = string.Empty;
+        if (fetch.Status == CalendarFetchStatus.Changed && fetch.Text is { } text && CalendarSchedule.TryValidate(text, out error))
+        {
+            updated = source with { ETag = fetch.ETag, LastModified = fetch.LastModified, LastPollAt = now, LastSuccessAt = now, LastError = null, Failures = 0 };
+            string zone = _calendar?.TimeZone ?? _options.CalendarTimeZone;
+            if (_calendar?.Text != text)
+            {
+                _calendar = new StoredCalendar(text, zone);
+                Changes.Upsert(PresentityItems.CalendarKind, string.Empty, PresentityItems.Serialize(_calendar));
+                _calendarWindowEnd = default;
+                RefreshCalendar(now);
+                Recompute(now, "calendar");
+            }
+        }
+        else if (fetch.Status == CalendarFetchStatus.NotModified)
+        {
+            updated = source with { LastPollAt = now, LastSuccessAt = now, LastError = null, Failures = 0 };
+        }
+        else
+        {
+            string reason = fetch.Status == CalendarFetchStatus.Changed ? "the source's calendar is not readable: " + error : fetch.Error ?? "failed";
+            updated = source with { LastPollAt = now, LastError = reason, LastErrorAt = now, Failures = source.Failures + 1 };
+        }
+        _calendarSource = updated;
+        Changes.Upsert(PresentityItems.CalendarSourceKind, string.Empty, PresentityItems.Serialize(updated));
+    }
+}

@@ -64,6 +64,8 @@ public sealed partial class Presentity
                 next = Min(next, lists);
             if (_calendarDueAt is { } calendar)
                 next = Min(next, calendar);
+            if (_calendarPollAt is { } poll)
+                next = Min(next, poll);
             return next;
         }
     }
@@ -110,6 +112,11 @@ public sealed partial class Presentity
                     break;
                 case PresentityItems.CalendarKind when PresentityItems.ReadCalendar(payload) is { } calendar:
                     presentity._calendar = calendar;
+                    break;
+                case PresentityItems.CalendarSourceKind when PresentityItems.ReadCalendarSource(payload) is { } source:
+                    presentity._calendarSource = source;
+                    // After a load, the next fetch is a poll interval after the last one (or at once).
+                    presentity._calendarPollAt = (source.LastPollAt ?? now) + (source.LastPollAt is null ? TimeSpan.Zero : presentity._options.CalendarPollInterval);
                     break;
                 case PresentityItems.SettingsKind when PresentityItems.ReadSettings(payload) is { } u:
                     presentity._settings = u;

@@ -75,3 +75,16 @@ public sealed record SetCalendarCommand([property: Id(0)] string? Text, [propert
 
     public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) => presentity.SetCalendar(Text, TimeZone, now);
 }
+
+/// <summary>Where the user's calendar is fetched from (an iCalendar feed URL or a CalDAV collection), with HTTP Basic
+/// credentials and the time zone; a null URL removes the source and what it gave.</summary>
+[GenerateSerializer, Immutable]
+public sealed record SetCalendarSourceCommand(
+    [property: Id(0)] string? Url, [property: Id(1)] string? Username, [property: Id(2)] string? Password, [property: Id(3)] string? TimeZone)
+    : PresenceCommand
+{
+    public override string Name => "calendar-source";
+
+    public override PresenceOutcome Apply(Presentity presentity, DateTimeOffset now) => presentity.SetCalendarSource(
+        Url is null ? null : new Core.Calendar.CalendarSource(Url, Username, Password), TimeZone, now);
+}

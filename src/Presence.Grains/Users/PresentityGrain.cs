@@ -127,6 +127,7 @@ public sealed partial class PresentityGrain(
         if (changes.History.Count > 0)
             Publish(changes);
         UpdateTally();
+        StartCalendarPoll(now);
         ArmDueTimer(now);
         AfterListTurn();
         return outcome is null ? PresenceAnswer.Ok : PresenceAnswer.From(outcome);

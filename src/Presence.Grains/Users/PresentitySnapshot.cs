@@ -91,17 +91,28 @@ public sealed record PresentitySnapshot(
 [GenerateSerializer, Immutable]
 public sealed record CalendarValue(
     [property: Id(0)] string TimeZone, [property: Id(1)] string? Show, [property: Id(2)] DateTimeOffset? Until, [property: Id(3)] string? Note,
-    [property: Id(4)] CalendarBlockValue[] Upcoming)
+    [property: Id(4)] CalendarBlockValue[] Upcoming,
+    [property: Id(5)] CalendarSourceValue? Source = null)
 {
     public static CalendarValue Of(Core.Presentity.Presentity p, string timeZone, DateTimeOffset now)
     {
         var current = p.CalendarAt(now);
         return new CalendarValue(timeZone, current is null ? null : ShowName(current.Show), current?.Until, current?.Note,
-            [.. p.CalendarAhead(now, 20).Select(b => new CalendarBlockValue(b.Start, b.End, ShowName(b.Show), b.Summary))]);
+            [.. p.CalendarAhead(now, 20).Select(b => new CalendarBlockValue(b.Start, b.End, ShowName(b.Show), b.Summary))],
+            p.CalendarSource is { } s
+                ? new CalendarSourceValue(s.Url, s.Username, s.Password is not null, s.LastPollAt, s.LastSuccessAt, s.LastError, s.LastErrorAt, s.Failures)
+                : null);
     }
 
     public static string ShowName(Core.Calendar.CalendarShow show) => show == Core.Calendar.CalendarShow.OutOfOffice ? "out-of-office" : "busy";
 }
+
+/// <summary>Where the calendar is fetched from and how the last fetches went (never the password).</summary>
+[GenerateSerializer, Immutable]
+public sealed record CalendarSourceValue(
+    [property: Id(0)] string Url, [property: Id(1)] string? Username, [property: Id(2)] bool HasPassword, [property: Id(3)] DateTimeOffset? LastFetchAt,
+    [property: Id(4)] DateTimeOffset? LastSuccessAt, [property: Id(5)] string? LastError, [property: Id(6)] DateTimeOffset? LastErrorAt,
+    [property: Id(7)] int Failures);
 
 /// <summary>One occurrence of an event that shows the user busy or out of office.</summary>
 [GenerateSerializer, Immutable]

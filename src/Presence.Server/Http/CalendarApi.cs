@@ -21,6 +21,9 @@ public static class CalendarApi
         user.MapGet("", GetAsync);
         user.MapPut("", PutAsync);
         user.MapDelete("", (string user, PresenceDirectory directory, CancellationToken ct) => ChangeAsync(user, null, null, directory, ct));
+        user.MapPut("/source", PutSourceAsync);
+        user.MapDelete("/source", (string user, PresenceDirectory directory, CancellationToken ct) =>
+            SourceAsync(user, new SetCalendarSourceCommand(null, null, null, null), directory, ct));
         return app;
     }
 
@@ -48,6 +51,26 @@ public static class CalendarApi
         return await ChangeAsync(user, new string(buffer, 0, length), timeZone, directory, ct);
     }
 
+    private static Task<IResult> PutSourceAsync(string user, CalendarSourceJson? body, PresenceDirectory directory, CancellationToken ct)
+    {
+        if (body?.Url is null)
+            return Task.FromResult(PresenceApi.Bad(
+                "Give a source as {\"url\": \"https://caldav.example.com/alice/calendar/\", \"username\": \"alice\", \"password\": \"...\", \"timeZone\": \"Europe/Berlin\"}."));
+        return SourceAsync(user, new SetCalendarSourceCommand(body.Url, body.Username, body.Password, body.TimeZone), directory, ct);
+    }
+
+    private static async Task<IResult> SourceAsync(string user, SetCalendarSourceCommand command, PresenceDirectory directory, CancellationToken ct)
+    {
+        if (!PresenceApi.TryAor(user, out string aor, out var problem))
+            return problem;
+        var outcome = await directory.ExecuteAsync(aor, command, ct);
+        if (!outcome.IsSuccess)
+            return Results.Json(new ProblemJson(outcome.Reason ?? "The source was refused."), statusCode: outcome.StatusCode >= 500 ? outcome.StatusCode : 400);
+        if (command.Url is null)
+            return Results.NoContent();
+        return await GetAsync(user, directory, ct);
+    }
+
     private static async Task<IResult> ChangeAsync(string user, string? text, string? timeZone, PresenceDirectory directory, CancellationToken ct)
     {
         if (!PresenceApi.TryAor(user, out string aor, out var problem))
@@ -60,3 +83,5 @@ public static class CalendarApi
         return await GetAsync(user, directory, ct);
     }
 }
+
+public sealed record CalendarSourceJson(string? Url, string? Username, string? Password, string? TimeZone);

@@ -78,6 +78,7 @@ public static class PresenceHostingExtensions
         services.AddSingleton<Cluster.ClusterMembers>();
         services.AddSingleton<Notify.NotifySender>();
         services.AddSingleton<INotifyDelivery, Notify.NotifyDelivery>();
+        services.AddSingleton<ICalendarFetcher, Calendar.CalendarFetcher>();
         services.AddSingleton<PresenceChangeFeed>();
         services.AddSingleton<IPresenceChangeSink>(sp => sp.GetRequiredService<PresenceChangeFeed>());
         services.AddSingleton<PresenceDirectory>();
