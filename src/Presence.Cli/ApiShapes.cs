@@ -47,6 +47,15 @@ public sealed record RuleView(string Watcher, string Action);
 
 public sealed record ListEntryView(string Uri, string? DisplayName);
 
+public sealed record CalendarEventView(DateTimeOffset Start, DateTimeOffset End, string Show, string? Summary);
+
+public sealed record CalendarSourceView(
+    string Url, string? Username, bool HasPassword, DateTimeOffset? LastFetchAt, DateTimeOffset? LastSuccessAt, string? LastError,
+    DateTimeOffset? LastErrorAt, int Failures);
+
+public sealed record CalendarView(
+    string TimeZone, string? Show, DateTimeOffset? Until, string? Note, IReadOnlyList<CalendarEventView>? Upcoming, CalendarSourceView? Source);
+
 public sealed record ListView(
     string Name, string Uri, string? DisplayName, IReadOnlyList<ListEntryView>? Entries, IReadOnlyList<string>? Subscribers, int Subscriptions);
 

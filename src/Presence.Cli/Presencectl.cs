@@ -31,6 +31,7 @@ public sealed class Presencectl
         Root.Subcommands.Add(WatcherCommands.Watchers(this));
         Root.Subcommands.Add(WatcherCommands.Rules(this));
         Root.Subcommands.Add(ListCommands.Create(this));
+        Root.Subcommands.Add(CalendarCommands.Create(this));
         Root.Subcommands.Add(ClusterCommands.Create(this));
     }
 
