@@ -18,6 +18,7 @@ namespace Presence.Server.Calendar;
 public sealed class CalendarFetcher : ICalendarFetcher, IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    private const string NoAnswer = "no answer: ";
 
     private readonly HttpClient _http;
     private readonly SemaphoreSlim _slots;
@@ -48,6 +49,10 @@ public sealed class CalendarFetcher : ICalendarFetcher, IDisposable
         try
         {
             var result = await FetchOnceAsync(source, cancellationToken).ConfigureAwait(false);
+            // Once more when the request never got an answer (a pooled connection the server had just closed; HTTP/1.0
+            // servers such as Radicale's close every one): a GET may be sent again.
+            if (result.Status == CalendarFetchStatus.Failed && result.Error?.StartsWith(NoAnswer, StringComparison.Ordinal) == true)
+                result = await FetchOnceAsync(source, cancellationToken).ConfigureAwait(false);
             _fetches.Add(1, new KeyValuePair<string, object?>("outcome", result.Status switch
             {
                 CalendarFetchStatus.Changed => "changed",
@@ -90,7 +95,11 @@ public sealed class CalendarFetcher : ICalendarFetcher, IDisposable
             return new CalendarFetch(CalendarFetchStatus.Changed, text, response.Headers.ETag?.ToString(),
                 response.Content.Headers.LastModified?.ToString("R", System.Globalization.CultureInfo.InvariantCulture));
         }
-        catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or InvalidOperationException)
+        catch (HttpRequestException ex)
+        {
+            return new CalendarFetch(CalendarFetchStatus.Failed, Error: NoAnswer + (ex.InnerException?.Message ?? ex.Message));
+        }
+        catch (Exception ex) when (ex is TaskCanceledException or InvalidOperationException)
         {
             return new CalendarFetch(CalendarFetchStatus.Failed, Error: ex is TaskCanceledException ? "the source did not answer within 15 s" : ex.Message);
         }

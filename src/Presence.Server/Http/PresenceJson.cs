@@ -20,7 +20,8 @@ public sealed record PresenceJson(
     int Watchers,
     string? Silo,
     IReadOnlyList<DialogJson> Dialogs,
-    IReadOnlyList<DeviceJson> Devices)
+    IReadOnlyList<DeviceJson> Devices,
+    CalendarJson? Calendar = null)
 {
     /// <param name="silo">The name of the silo the user's grain is on (<see cref="PresentitySnapshot.Silo"/>, named by the caller).</param>
     public static PresenceJson From(PresentitySnapshot view, DateTimeOffset now, string? silo = null) => new(
@@ -38,7 +39,10 @@ public sealed record PresenceJson(
         view.Watchers.Length,
         silo,
         (view.Dialogs ?? []).Select(d => new DialogJson(d.Id, d.CallId, d.Direction, d.State, d.RemoteIdentity)).ToList(),
-        (view.Devices ?? []).Select(d => DeviceJson.From(d, now)).ToList());
+        (view.Devices ?? []).Select(d => DeviceJson.From(d, now)).ToList(),
+        view.Calendar is { } c
+            ? new CalendarJson(c.Show, c.Until, c.Note, c.Source is { } s ? new CalendarSourceJsonView(s.Url, s.LastError is not null, s.LastError, s.Failures, s.LastSuccessAt) : null)
+            : null);
 
     /// <summary>The extended status as the README and the PIDF extension spell it.</summary>
     public static string StatusName(ExtendedStatus status) => status switch
@@ -52,6 +56,11 @@ public sealed record PresenceJson(
 }
 
 public sealed record ContactJson(string Uri, double Priority, bool Registered);
+
+/// <summary>What the user's calendar shows now, and whether its source is failing (README "Presence from the calendar").</summary>
+public sealed record CalendarJson(string? Show, DateTimeOffset? Until, string? Note, CalendarSourceJsonView? Source);
+
+public sealed record CalendarSourceJsonView(string Url, bool Failing, string? LastError, int Failures, DateTimeOffset? LastSuccessAt);
 
 /// <summary>One of the user's dialogs (RFC 4235), as busy-lamp fields see it: <c>state</c> is trying, proceeding,
 /// early (ringing), confirmed (in the call); <c>direction</c> initiator or recipient when the publisher said.</summary>

@@ -59,6 +59,18 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
         Assert.Equal(200, (await alice.SendAsync("REGISTER", "sip:example.com", alice.Aor, alice.Aor,
             $"Contact: <{alice.Contact}>;audio;video;methods=\"INVITE,ACK,BYE,CANCEL,MESSAGE\"\r\nExpires: 600\r\n")).StatusCode);
         Assert.Equal(200, (await bob.SubscribeAsync(alice.Aor)).StatusCode);
+        // Her calendar is fetched from a source nobody answers at: her view says the source is failing.
+        using (var api = server.CreateApiClient())
+        {
+            int closed = ServerProcess.FreePort("127.0.0.1");
+            Assert.True((await System.Net.Http.Json.HttpClientJsonExtensions.PutAsJsonAsync(api, "/api/users/alice@example.com/calendar/source",
+                new { url = $"http://127.0.0.1:{closed}/alice.ics" })).IsSuccessStatusCode);
+            for (int i = 0; !(await api.GetStringAsync("/api/users/alice@example.com/calendar")).Contains("\"failures\":1", StringComparison.Ordinal); i++)
+            {
+                Assert.True(i < 100, "the failed fetch was never recorded");
+                await Task.Delay(100);
+            }
+        }
 
         page.FindElement(By.Id("lookup")).SendKeys("alice@example.com");
         page.FindElement(By.Id("lookup-submit")).Click();
@@ -66,6 +78,7 @@ public sealed class DashboardBrowserTests(ITestOutputHelper output)
             () => browser.Text("#presence-status") == "available" && browser.Text("#presence-contacts").Contains(alice.Contact, StringComparison.Ordinal),
             "Alice available with her registered contact");
         Assert.StartsWith($"{alice.Contact}: audio, video, message", browser.Text("#presence-devices"), StringComparison.Ordinal);
+        Assert.Contains("source FAILING (1x)", browser.Text("#presence-calendar"), StringComparison.Ordinal);
         await browser.UntilAsync(() => browser.Text("#presence-live-text") == "live", "the live stream");
         // Marks this page load: if the page reloaded to show a change, the mark would be gone.
         page.ExecuteScript("window.presenceTestMark = 42;");

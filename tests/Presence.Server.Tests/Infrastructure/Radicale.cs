@@ -24,6 +24,8 @@ public sealed class Radicale : IAsyncDisposable
         Port = port;
         Client = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port.ToString(CultureInfo.InvariantCulture)}/") };
         Client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password)));
+        // Radicale's server speaks HTTP/1.0 and closes each connection: a pooled one would be reused after it closed.
+        Client.DefaultRequestHeaders.ConnectionClose = true;
     }
 
     public int Port { get; }

@@ -445,6 +445,8 @@
     $('presence-devices').replaceChildren(...(devices.length
       ? devices.map((d) => el('li', { 'data-contact': d.contact }, deviceText(d)))
       : [el('li', { class: 'muted' }, 'none')]));
+    $('presence-calendar').textContent = calendarText(p.calendar);
+    $('presence-calendar').className = p.calendar && p.calendar.source && p.calendar.source.failing ? 'failing' : '';
     $('presence-publications').textContent = String(p.publications);
     $('presence-watchers').textContent = String(p.watchers);
     $('presence-updated').textContent = clock(new Date());
@@ -454,6 +456,18 @@
       void box.offsetWidth; // restart the animation
       box.classList.add('flash');
     }
+  }
+
+  // The user's calendar: what it shows now, and its source, marked when its fetches fail.
+  function calendarText(c) {
+    if (!c) return 'none';
+    let text = c.show ? `${c.show}: ${c.note}` : 'nothing now';
+    if (c.source) {
+      text += c.source.failing
+        ? ` · source FAILING (${c.source.failures}x): ${c.source.lastError}`
+        : ` · source ${c.source.url}`;
+    }
+    return text;
   }
 
   // One device: what it said it can (and cannot) do, as presencectl shows it.
