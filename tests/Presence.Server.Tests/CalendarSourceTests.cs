@@ -38,8 +38,9 @@ public sealed class CalendarSourceTests
     {
         await using var radicale = await Radicale.StartAsync("alice", "caldav-secret");
         await radicale.MakeCalendarAsync("/alice/work/");
+        // A daily stand-up since yesterday: today's occurrence starts 6 s from now and lasts 4 s.
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 6);
-        await radicale.PutEventAsync("/alice/work/planning.ics", Event("planning", start, start.AddMinutes(30), "Planning"));
+        await radicale.PutEventAsync("/alice/work/standup.ics", Event("standup", start.AddDays(-1), start.AddDays(-1).AddSeconds(4), "Stand-up", "RRULE:FREQ=DAILY;COUNT=3"));
 
         await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: ["--Presence:Rules:CalendarPollInterval=00:00:02"]);
         using var api = server.CreateApiClient();
@@ -58,12 +59,16 @@ public sealed class CalendarSourceTests
         Assert.DoesNotContain("caldav-secret", shown, StringComparison.Ordinal);
         Assert.True(JsonDocument.Parse(shown).RootElement.GetProperty("source").GetProperty("hasPassword").GetBoolean());
 
-        // The meeting starts: busy at once (the grain's timer, not the next fetch).
+        // Today's stand-up starts: busy at once (the grain's timer, not the next fetch), and available at its end.
         var busy = await NotifyWithAsync(bob, "busy", TimeSpan.FromSeconds(15));
         Assert.InRange(DateTimeOffset.UtcNow - start, TimeSpan.FromMilliseconds(-50), TimeSpan.FromSeconds(2));
         Assert.StartsWith("In a meeting until", TestUserAgent.NoteOf(busy), StringComparison.Ordinal);
+        await NotifyWithAsync(bob, "available", TimeSpan.FromSeconds(8));
+        Assert.InRange(DateTimeOffset.UtcNow - start.AddSeconds(4), TimeSpan.FromMilliseconds(-50), TimeSpan.FromSeconds(2));
 
-        // The organizer cancels it in the calendar: the next fetch sees it and Alice is available again.
+        // A meeting is added and then cancelled by its organizer: each fetch sees the edit.
+        await radicale.PutEventAsync("/alice/work/planning.ics", Event("planning", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(30), "Planning"));
+        await NotifyWithAsync(bob, "busy", TimeSpan.FromSeconds(10));
         await radicale.DeleteAsync("/alice/work/planning.ics");
         await NotifyWithAsync(bob, "available", TimeSpan.FromSeconds(10));
 
@@ -86,7 +91,13 @@ public sealed class CalendarSourceTests
         var presence = await api.GetFromJsonAsync<JsonElement>("/api/users/alice@example.com/presence");
         Assert.Equal("donotdisturb", presence.GetProperty("status").GetString());
         await using var carol = new TestUserAgent(server.Port, "carol");
-        Assert.Equal(480, (await carol.InviteAsync(alice.Aor)).StatusCode);
+        var refused = await carol.InviteAsync(alice.Aor);
+        Assert.Equal(480, refused.StatusCode);
+        Assert.Contains("Out of office until", refused.GetFirst(HeaderId.Warning), StringComparison.Ordinal);
+        // Alice's own do-not-disturb prevails: callers read her comment.
+        Assert.Equal(HttpStatusCode.OK, (await api.PutAsJsonAsync("/api/users/alice@example.com/dnd", new { comment = "Only urgent calls" })).StatusCode);
+        Assert.Contains("Only urgent calls", (await carol.InviteAsync(alice.Aor)).GetFirst(HeaderId.Warning), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.OK, (await api.DeleteAsync("/api/users/alice@example.com/dnd")).StatusCode);
 
         // Removing the source removes what it gave.
         Assert.Equal(HttpStatusCode.NoContent, (await api.DeleteAsync("/api/users/alice@example.com/calendar/source")).StatusCode);
@@ -147,6 +158,8 @@ public sealed class CalendarSourceTests
         var calendar = await api.GetFromJsonAsync<JsonElement>("/api/users/dana@example.com/calendar");
         Assert.Equal("Later", calendar.GetProperty("upcoming")[0].GetProperty("summary").GetString());
         Assert.Equal(JsonValueKind.Null, calendar.GetProperty("source").GetProperty("lastError").ValueKind);
+        string metrics = await api.GetStringAsync("/metrics");
+        Assert.Matches("presence_calendar_fetches_total\\{[^}]*outcome=\"not_modified\"\\} [1-9]", metrics);
         stop.Cancel();
         listener.Stop();
         await feed;
