@@ -16,14 +16,6 @@ namespace Presence.Server.Tests;
 /// </summary>
 public sealed class CalendarApiTests
 {
-    private static string Utc(DateTimeOffset t) => t.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-
-    private static string Calendar(params (DateTimeOffset Start, DateTimeOffset End, string Summary, string? Extra)[] events) =>
-        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
-        + string.Concat(events.Select((e, i) => $"BEGIN:VEVENT\r\nUID:e{i}\r\nDTSTAMP:{Utc(e.Start)}\r\nDTSTART:{Utc(e.Start)}\r\nDTEND:{Utc(e.End)}\r\n"
-            + $"SUMMARY:{e.Summary}\r\n{(e.Extra is null ? string.Empty : e.Extra + "\r\n")}END:VEVENT\r\n"))
-        + "END:VCALENDAR\r\n";
-
     private static Task<HttpResponseMessage> PutAsync(HttpClient api, string user, string calendar, string? zone = null) =>
         api.PutAsync($"/api/users/{user}/calendar" + (zone is null ? string.Empty : "?timeZone=" + Uri.EscapeDataString(zone)),
             new StringContent(calendar, Encoding.UTF8, "text/calendar"));
@@ -42,7 +34,7 @@ public sealed class CalendarApiTests
         // Whole seconds, as iCalendar writes them: the meeting starts 4 s ahead and lasts 4 s.
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 4);
         var end = start.AddSeconds(4);
-        var put = await PutAsync(api, "alice@example.com", Calendar((start, end, "Planning", null)), "Europe/Berlin");
+        var put = await PutAsync(api, "alice@example.com", ICalendarText.Calendar((start, end, "Planning", null)), "Europe/Berlin");
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
         var view = await put.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("Europe/Berlin", view.GetProperty("timeZone").GetString());
@@ -75,7 +67,7 @@ public sealed class CalendarApiTests
             using (var api = server.CreateApiClient())
             {
                 var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 12);
-                var put = await PutAsync(api, "alice@example.com", Calendar((start, start.AddHours(1), "Board meeting", null)));
+                var put = await PutAsync(api, "alice@example.com", ICalendarText.Calendar((start, start.AddHours(1), "Board meeting", null)));
                 Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
                 await using var alice = new TestUserAgent(server.Port, "alice");
                 await using var bob = new TestUserAgent(server.Port, "bob");
@@ -110,7 +102,7 @@ public sealed class CalendarApiTests
         Assert.Equal(200, (await alice.RegisterAsync()).StatusCode);
         var now = DateTimeOffset.UtcNow;
         var put = await PutAsync(api, "alice@example.com",
-            Calendar((now.AddMinutes(-5), now.AddDays(3).Date, "Holiday", "X-MICROSOFT-CDO-BUSYSTATUS:OOF")));
+            ICalendarText.Calendar((now.AddMinutes(-5), now.AddDays(3).Date, "Holiday", "X-MICROSOFT-CDO-BUSYSTATUS:OOF")));
         Assert.True(put.IsSuccessStatusCode, await put.Content.ReadAsStringAsync());
 
         var invite = await caller.InviteAsync(alice.Aor);
@@ -137,7 +129,7 @@ public sealed class CalendarApiTests
         using var api = server.CreateApiClient();
         var notIcs = await PutAsync(api, "alice@example.com", "BEGIN:VCALENDAR\r\nBEGIN:VEVENT\r\nDTSTART:garbage\r\n");
         Assert.Equal(HttpStatusCode.BadRequest, notIcs.StatusCode);
-        var zone = await PutAsync(api, "alice@example.com", Calendar((DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), "x", null)), "Mars/Olympus");
+        var zone = await PutAsync(api, "alice@example.com", ICalendarText.Calendar((DateTimeOffset.UtcNow, DateTimeOffset.UtcNow.AddHours(1), "x", null)), "Mars/Olympus");
         Assert.Equal(HttpStatusCode.BadRequest, zone.StatusCode);
         Assert.Contains("Mars/Olympus", await zone.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         var json = await api.PutAsJsonAsync("/api/users/alice@example.com/calendar", new { events = 1 });

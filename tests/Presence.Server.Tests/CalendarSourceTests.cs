@@ -16,12 +16,6 @@ namespace Presence.Server.Tests;
 /// </summary>
 public sealed class CalendarSourceTests
 {
-    private static string Utc(DateTimeOffset t) => t.UtcDateTime.ToString("yyyyMMdd'T'HHmmss'Z'", CultureInfo.InvariantCulture);
-
-    private static string Event(string uid, DateTimeOffset start, DateTimeOffset end, string summary, string? extra = null) =>
-        $"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\nBEGIN:VEVENT\r\nUID:{uid}\r\nDTSTAMP:{Utc(start)}\r\nDTSTART:{Utc(start)}\r\n"
-        + $"DTEND:{Utc(end)}\r\nSUMMARY:{summary}\r\n{(extra is null ? string.Empty : extra + "\r\n")}END:VEVENT\r\nEND:VCALENDAR\r\n";
-
     private static async Task<SipMessage> NotifyWithAsync(TestUserAgent watcher, string extended, TimeSpan within)
     {
         var deadline = Stopwatch.StartNew();
@@ -40,7 +34,7 @@ public sealed class CalendarSourceTests
         await radicale.MakeCalendarAsync("/alice/work/");
         // A daily stand-up since yesterday: today's occurrence starts 6 s from now and lasts 4 s.
         var start = DateTimeOffset.FromUnixTimeSeconds(DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 6);
-        await radicale.PutEventAsync("/alice/work/standup.ics", Event("standup", start.AddDays(-1), start.AddDays(-1).AddSeconds(4), "Stand-up", "RRULE:FREQ=DAILY;COUNT=3"));
+        await radicale.PutEventAsync("/alice/work/standup.ics", ICalendarText.Event("standup", start.AddDays(-1), start.AddDays(-1).AddSeconds(4), "Stand-up", "RRULE:FREQ=DAILY;COUNT=3"));
 
         await using var server = await ServerProcess.StartAsync(auth: false, extraArgs: ["--Presence:Rules:CalendarPollInterval=00:00:02"]);
         using var api = server.CreateApiClient();
@@ -67,7 +61,7 @@ public sealed class CalendarSourceTests
         Assert.InRange(DateTimeOffset.UtcNow - start.AddSeconds(4), TimeSpan.FromMilliseconds(-50), TimeSpan.FromSeconds(2));
 
         // A meeting is added and then cancelled by its organizer: each fetch sees the edit.
-        await radicale.PutEventAsync("/alice/work/planning.ics", Event("planning", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(30), "Planning"));
+        await radicale.PutEventAsync("/alice/work/planning.ics", ICalendarText.Event("planning", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddMinutes(30), "Planning"));
         await NotifyWithAsync(bob, "busy", TimeSpan.FromSeconds(10));
         await radicale.DeleteAsync("/alice/work/planning.ics");
         await NotifyWithAsync(bob, "available", TimeSpan.FromSeconds(10));
@@ -75,7 +69,7 @@ public sealed class CalendarSourceTests
         // An out-of-office is added, fetched, and then the CalDAV server goes away: the fetches fail and say so, and the
         // last good calendar stays in force (Alice stays out of office, calls get 480).
         await radicale.PutEventAsync("/alice/work/away.ics",
-            Event("away", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(2), "Conference", "X-MICROSOFT-CDO-BUSYSTATUS:OOF"));
+            ICalendarText.Event("away", DateTimeOffset.UtcNow.AddMinutes(-1), DateTimeOffset.UtcNow.AddDays(2), "Conference", "X-MICROSOFT-CDO-BUSYSTATUS:OOF"));
         Assert.StartsWith("Out of office until", TestUserAgent.NoteOf(await NotifyWithAsync(bob, "donotdisturb", TimeSpan.FromSeconds(10))), StringComparison.Ordinal);
         await radicale.DisposeAsync();
         var deadline = Stopwatch.StartNew();
@@ -116,7 +110,7 @@ public sealed class CalendarSourceTests
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var feed = Task.Run(async () =>
         {
-            byte[] body = Encoding.UTF8.GetBytes(Event("m", DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow.AddHours(2), "Later"));
+            byte[] body = Encoding.UTF8.GetBytes(ICalendarText.Event("m", DateTimeOffset.UtcNow.AddHours(1), DateTimeOffset.UtcNow.AddHours(2), "Later"));
             while (!stop.IsCancellationRequested)
             {
                 HttpListenerContext context;
