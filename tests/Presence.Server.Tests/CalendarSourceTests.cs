@@ -52,6 +52,14 @@ public sealed class CalendarSourceTests
         Assert.True(put.IsSuccessStatusCode, shown);
         Assert.DoesNotContain("caldav-secret", shown, StringComparison.Ordinal);
         Assert.True(JsonDocument.Parse(shown).RootElement.GetProperty("source").GetProperty("hasPassword").GetBoolean());
+        // Nor is it in the store in clear: it is kept encrypted (it must be sent again, so it cannot be hashed).
+        foreach (string file in Directory.GetFiles(server.DataDirectory))
+        {
+            using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            using var copy = new MemoryStream();
+            await stream.CopyToAsync(copy);
+            Assert.DoesNotContain("caldav-secret", Encoding.UTF8.GetString(copy.ToArray()), StringComparison.Ordinal);
+        }
 
         // Today's stand-up starts: busy at once (the grain's timer, not the next fetch), and available at its end.
         var busy = await NotifyWithAsync(bob, "busy", TimeSpan.FromSeconds(15));

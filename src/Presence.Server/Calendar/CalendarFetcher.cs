@@ -24,9 +24,12 @@ public sealed class CalendarFetcher : ICalendarFetcher, IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly Counter<long> _fetches;
 
-    public CalendarFetcher(PresenceOptions options, PresenceMetrics metrics)
+    private readonly CalendarSecrets _secrets;
+
+    public CalendarFetcher(PresenceOptions options, PresenceMetrics metrics, CalendarSecrets secrets)
     {
         ArgumentNullException.ThrowIfNull(options);
+        _secrets = secrets;
         ArgumentNullException.ThrowIfNull(metrics);
         _http = new HttpClient(new SocketsHttpHandler
         {
@@ -73,7 +76,11 @@ public sealed class CalendarFetcher : ICalendarFetcher, IDisposable
         request.Headers.Accept.ParseAdd("text/calendar");
         if (source.Username is { } user)
         {
-            string pair = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + (source.Password ?? string.Empty)));
+            string? password = source.Password is { } stored ? _secrets.Unprotect(stored) : string.Empty;
+            if (password is null)
+                return new CalendarFetch(CalendarFetchStatus.Failed,
+                    Error: $"the stored password cannot be read with this member's key (give every member the same {CalendarSecrets.Setting})");
+            string pair = Convert.ToBase64String(Encoding.UTF8.GetBytes(user + ":" + password));
             request.Headers.Authorization = new AuthenticationHeaderValue("Basic", pair);
         }
         if (source.ETag is { } etag && EntityTagHeaderValue.TryParse(etag, out var tag))

@@ -51,12 +51,15 @@ public static class CalendarApi
         return await ChangeAsync(user, new string(buffer, 0, length), timeZone, directory, ct);
     }
 
-    private static Task<IResult> PutSourceAsync(string user, CalendarSourceJson? body, PresenceDirectory directory, CancellationToken ct)
+    private static Task<IResult> PutSourceAsync(
+        string user, CalendarSourceJson? body, PresenceDirectory directory, Calendar.CalendarSecrets secrets, CancellationToken ct)
     {
         if (body?.Url is null)
             return Task.FromResult(PresenceApi.Bad(
                 "Give a source as {\"url\": \"https://caldav.example.com/alice/calendar/\", \"username\": \"alice\", \"password\": \"...\", \"timeZone\": \"Europe/Berlin\"}."));
-        return SourceAsync(user, new SetCalendarSourceCommand(body.Url, body.Username, body.Password, body.TimeZone), directory, ct);
+        // The password is kept encrypted in the user's state (it must be sent again, so it cannot be hashed).
+        string? password = body.Password is null ? null : secrets.Protect(body.Password);
+        return SourceAsync(user, new SetCalendarSourceCommand(body.Url, body.Username, password, body.TimeZone), directory, ct);
     }
 
     private static async Task<IResult> SourceAsync(string user, SetCalendarSourceCommand command, PresenceDirectory directory, CancellationToken ct)

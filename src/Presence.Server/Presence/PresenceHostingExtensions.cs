@@ -79,6 +79,7 @@ public static class PresenceHostingExtensions
         services.AddSingleton<Notify.NotifySender>();
         services.AddSingleton<INotifyDelivery, Notify.NotifyDelivery>();
         services.AddSingleton<ICalendarFetcher, Calendar.CalendarFetcher>();
+        services.AddSingleton<Calendar.CalendarSecrets>();
         services.AddSingleton<PresenceChangeFeed>();
         services.AddSingleton<IPresenceChangeSink>(sp => sp.GetRequiredService<PresenceChangeFeed>());
         services.AddSingleton<PresenceDirectory>();
