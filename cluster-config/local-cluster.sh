@@ -49,6 +49,7 @@ start_member() {
     "--Cluster:ConnectionString=$(connection)" "--Cluster:SiloPort=$silo_port" "--Cluster:AdvertisedAddress=127.0.0.1"
     "--Sip:ListenAddress=127.0.0.1" "--Sip:UdpPort=$sip" "--Sip:TcpPort=$sip" "--Sip:TlsPort=0"
     "--Http:Urls=http://127.0.0.1:$http" "--Http:Token=$(cat "$CLUSTER_DIR/api-token")"
+    "--Presence:CalendarKey=$(cat "$CLUSTER_DIR/calendar-key")"
     "--Auth:Enabled=${AUTH_ENABLED:-true}" "--Sip:RateLimit:Enabled=${RATE_LIMIT_ENABLED:-true}"
     "--Logging:Console:FormatterName=simple"
   )
@@ -87,6 +88,8 @@ start() {
   local bin; bin="$(pg_bin)"
   mkdir -p "$CLUSTER_DIR/logs" "$CLUSTER_DIR/pids"
   [ -f "$CLUSTER_DIR/api-token" ] || head -c 24 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=' >"$CLUSTER_DIR/api-token"
+  # One key for calendar sources' passwords on every member (a user's grain may fetch on any silo).
+  [ -f "$CLUSTER_DIR/calendar-key" ] || head -c 32 /dev/urandom | base64 >"$CLUSTER_DIR/calendar-key"
 
   if [ -z "$SERVER_DLL" ]; then
     echo "Building the server..."

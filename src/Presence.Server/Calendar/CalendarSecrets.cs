@@ -96,7 +96,7 @@ public sealed class CalendarSecrets
 
 internal static partial class CalendarLog
 {
-    [LoggerMessage(EventId = 4101, Level = LogLevel.Information,
+    [LoggerMessage(EventId = 3100, Level = LogLevel.Information,
         Message = "Calendar sources' passwords are encrypted with a key generated in {Path}; a cluster's members need the same one in {Setting}")]
     public static partial void GeneratedKey(ILogger logger, string path, string setting);
 }

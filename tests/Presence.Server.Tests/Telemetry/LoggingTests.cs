@@ -34,6 +34,7 @@ public sealed class LoggingTests
                 "Presence.Grains.Storage" => (2000, 2199),
                 "Presence.Grains.Users" or "Presence.Grains.Due" => (2200, 2299),
                 "Presence.Server.Presence" => (3000, 3099),
+                "Presence.Server.Calendar" => (3100, 3199),
                 "Presence.Server.Cluster" => (4100, 4199),
                 "Presence.Server.Http" => (6000, 6099),
                 "Presence.Server.Telemetry" => (7000, 7099),
