@@ -32,9 +32,8 @@ public sealed partial class Presentity
         }
         else
         {
-            string zone = timeZone ?? _calendar?.TimeZone ?? _options.CalendarTimeZone;
-            if (ZoneOf(zone) is null)
-                return new PresenceOutcome(400, $"Unknown time zone '{zone}' (an IANA name such as Europe/Berlin)");
+            if (ZoneFor(timeZone, out string zone) is { } refused)
+                return refused;
             if (!CalendarSchedule.TryValidate(text, out string error))
                 return new PresenceOutcome(400, error);
             _calendar = new StoredCalendar(text, zone);
@@ -103,6 +102,13 @@ public sealed partial class Presentity
             : _calendarWindowEnd - TimeSpan.FromDays(1);
     }
 
+    // The zone a calendar is read in: the one given, else the calendar's own, else the configured default; a 400 when unknown.
+    private PresenceOutcome? ZoneFor(string? timeZone, out string zone)
+    {
+        zone = timeZone ?? _calendar?.TimeZone ?? _options.CalendarTimeZone;
+        return ZoneOf(zone) is null ? new PresenceOutcome(400, $"Unknown time zone '{zone}' (an IANA name such as Europe/Berlin)") : null;
+    }
+
     private static TimeZoneInfo? ZoneOf(string id)
     {
         try
@@ -138,9 +144,8 @@ public sealed partial class Presentity
         }
         if (!CalendarSource.IsFetchable(source.Url))
             return new PresenceOutcome(400, "A calendar source is an http or https URL");
-        string zone = timeZone ?? _calendar?.TimeZone ?? _options.CalendarTimeZone;
-        if (ZoneOf(zone) is null)
-            return new PresenceOutcome(400, $"Unknown time zone '{zone}' (an IANA name such as Europe/Berlin)");
+        if (ZoneFor(timeZone, out string zone) is { } refused)
+            return refused;
         _calendarSource = source with { ETag = null, LastModified = null, LastPollAt = null, LastError = null, LastErrorAt = null, Failures = 0 };
         Changes.Upsert(PresentityItems.CalendarSourceKind, string.Empty, PresentityItems.Serialize(_calendarSource));
         if (_calendar is { } calendar && calendar.TimeZone != zone)

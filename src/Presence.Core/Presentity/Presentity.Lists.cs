@@ -310,6 +310,7 @@ public sealed partial class Presentity
     {
         if (!HasListNotifies)
             return;
+        bool fetchEnded = false;
         foreach (var s in _listSubscriptions.Values.OrderBy(s => s.Id, StringComparer.Ordinal).ToList())
         {
             if (!_lists.TryGetValue(s.List!, out var list))
@@ -358,13 +359,11 @@ public sealed partial class Presentity
             long version = (_nextCSeq.TryGetValue(s.Id, out long n) ? n : 1) - 1;
             string uri = list.Uri ?? ResourceList.UriOf(Aor, list.Name);
             var (contentType, body) = RlmiWriter.Write(uri, list.DisplayName, version, full, resources, HostOf(Aor), bracketContentIds: !s.LegacyList);
-            if (_listFetches.Remove(s.Id))
+            if (_listFetches.Contains(s.Id))
             {
                 Notify(s, "terminated;reason=timeout", body, terminal: true, stored: false, contentType, uri);
-                _listSubscriptions.Remove(s.Id);
-                _listLeftovers.Remove(s.Id);
-                _nextCSeq.Remove(s.Id);
-                DropContainedList(s);
+                ForgetListSubscription(s);
+                fetchEnded = true;
                 continue;
             }
             Notify(s, $"active;expires={s.SecondsLeft(now)}", body, terminal: false, contentType: contentType, notifierUri: uri);
@@ -372,7 +371,9 @@ public sealed partial class Presentity
         _listNeedsFull.Clear();
         _listOwedNotify.Clear();
         _changedMembers.Clear();
-        ReleaseBackEnds();
+        // Only an ended fetch can leave back-ends unneeded here (a list NOTIFY changes no membership).
+        if (fetchEnded)
+            ReleaseBackEnds();
     }
 
     private RlmiResource ResourceOf(string key, ListEntry entry, string package)
@@ -398,6 +399,8 @@ public sealed partial class Presentity
     private void EnsureBackEnds(Subscription subscription, ResourceList list, DateTimeOffset now)
     {
         IReadOnlyList<string> groups = subscription.WatcherGroups ?? [];
+        // What already waits for the host (a list's entries are distinct, so what this loop adds is not met again).
+        var queued = _backEndWork.Count == 0 ? null : _backEndWork.Select(w => w.BackEnd.Key).ToHashSet(StringComparer.OrdinalIgnoreCase);
         foreach (var entry in list.Entries)
         {
             string key = BackEndSubscription.KeyOf(subscription.WatcherAor, entry.Uri, subscription.Package);
@@ -406,7 +409,7 @@ public sealed partial class Presentity
                 AddBackEnd(subscription.WatcherAor, entry.Uri, subscription.Package, groups, now);
                 continue;
             }
-            if (_backEndWork.Any(w => w.BackEnd.Key == key))
+            if (queued?.Contains(key) == true)
                 continue;
             if (be.Rejected || be.NotifierTag is null)
             {
@@ -484,16 +487,23 @@ public sealed partial class Presentity
 
     private void TerminateList(Subscription subscription, string reason)
     {
+        string? uri = _lists.TryGetValue(subscription.List!, out var list) ? list.Uri ?? ResourceList.UriOf(Aor, list.Name)
+            : subscription.List!.StartsWith(ResourceList.ContainedPrefix) ? null : ResourceList.UriOf(Aor, subscription.List);
+        Notify(subscription, "terminated;reason=" + reason, [], terminal: true, stored: false, notifierUri: uri);
+        ForgetListSubscription(subscription);
+    }
+
+    // Every trace of a list subscription that has ended, once its last NOTIFY (if any) is made: what it was owed, its
+    // CSeq, its row (a fetch has none), and the list it carried in its SUBSCRIBE.
+    private void ForgetListSubscription(Subscription subscription)
+    {
         _listSubscriptions.Remove(subscription.Id);
         _listNeedsFull.Remove(subscription.Id);
         _listOwedNotify.Remove(subscription.Id);
         _listLeftovers.Remove(subscription.Id);
+        _nextCSeq.Remove(subscription.Id);
         if (!_listFetches.Remove(subscription.Id))
             Changes.Delete(PresentityItems.SubscriptionKind, subscription.Id);
-        string? uri = _lists.TryGetValue(subscription.List!, out var list) ? list.Uri ?? ResourceList.UriOf(Aor, list.Name)
-            : subscription.List!.StartsWith(ResourceList.ContainedPrefix) ? null : ResourceList.UriOf(Aor, subscription.List);
-        Notify(subscription, "terminated;reason=" + reason, [], terminal: true, stored: false, notifierUri: uri);
-        _nextCSeq.Remove(subscription.Id);
         DropContainedList(subscription);
     }
 
@@ -507,6 +517,9 @@ public sealed partial class Presentity
     // List subscriptions that ran out end (RFC 6665 §4.2.2), and back-end subscriptions near their end are refreshed.
     private void ExpireLists(DateTimeOffset now)
     {
+        // Every turn passes here: a user that serves no list pays nothing.
+        if (_listSubscriptions.Count == 0 && _backEnds.Count == 0)
+            return;
         bool ended = false;
         foreach (var s in _listSubscriptions.Values.Where(s => !s.IsLive(now) && !_listFetches.Contains(s.Id)).ToList())
         {

@@ -92,13 +92,7 @@ public sealed partial class Presentity
             return;
         if (_listSubscriptions.TryGetValue(subscriptionId, out var listSubscription))
         {
-            _listSubscriptions.Remove(subscriptionId);
-            _listNeedsFull.Remove(subscriptionId);
-            _listOwedNotify.Remove(subscriptionId);
-            _listLeftovers.Remove(subscriptionId);
-            _nextCSeq.Remove(subscriptionId);
-            Changes.Delete(PresentityItems.SubscriptionKind, subscriptionId);
-            DropContainedList(listSubscription);
+            ForgetListSubscription(listSubscription);
             ReleaseBackEnds();
             return;
         }
